@@ -1,0 +1,47 @@
+/** dpo's entry point: the only place that reads Deno.args, prints a fatal error and exits. */
+import { CommanderError } from "commander";
+import { runCli } from "./src/cli/program.ts";
+import { exitCodeFor } from "./src/errors.ts";
+import { redactSecrets } from "./src/config.ts";
+
+function describeFailure(error: unknown, verbose: boolean): string {
+  if (!(error instanceof Error)) return String(error);
+  if (!verbose) return error.message.split("\n")[0];
+  const parts = [error.stack ?? error.message];
+  for (let cause = error.cause; cause !== undefined; cause = (cause as Error).cause) {
+    parts.push(`caused by: ${cause instanceof Error ? cause.stack ?? cause.message : cause}`);
+    if (!(cause instanceof Error)) break;
+  }
+  return parts.join("\n");
+}
+
+function passwordsInArgs(args: readonly string[]): string[] {
+  const passwords = [Deno.env.get("PGPASSWORD")];
+  for (const text of [...args, Deno.env.get("DPO_DATABASE_URL") ?? ""]) {
+    const match = text.match(/^[a-z0-9+.-]+:\/\/[^:/@?#]*:([^@/?#]+)@/i);
+    if (match) passwords.push(match[1], decodeURIComponent(match[1]));
+  }
+  return passwords.filter((p): p is string => p !== undefined && p !== "");
+}
+
+if (import.meta.main) {
+  const args = Deno.args;
+  let exitCode = 0;
+  try {
+    await runCli(args);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has already printed the help or its one-line error.
+      exitCode = error.exitCode === 0 ? 0 : 2;
+    } else {
+      const verbose = args.some((a, i) =>
+        /^(-l|--log-level)$/.test(args[i - 1] ?? "") && a.toUpperCase() === "DEBUG" ||
+        /^--log-level=debug$/i.test(a)
+      );
+      const message = redactSecrets(describeFailure(error, verbose), passwordsInArgs(args));
+      console.error(`error: ${message}`);
+      exitCode = exitCodeFor(error);
+    }
+  }
+  Deno.exit(exitCode);
+}

@@ -1,0 +1,76 @@
+/** Typed parsers for command arguments; each rejects bad input with one clear UsageError. */
+import { UsageError } from "../errors.ts";
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+const BIGINT_MAX = 9223372036854775807n;
+
+/** What the Python tool's get-last-successful-execution printed when there was none. */
+export const NO_LAST_SUCCESSFUL_EXECUTION = "NO_LAST_SUCCESSFUL_EXECUTION";
+
+/** A UUID in PostgreSQL's canonical form; `what` names it in the error ("Execution id"). */
+export function parseUuid(value: string, what: string, hint: string): string {
+  const trimmed = value.trim();
+  if (!UUID.test(trimmed)) {
+    throw new UsageError(`${what} "${value}" is not a valid UUID: ${hint}`);
+  }
+  const hex = trimmed.replaceAll("-", "").toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
+}
+
+/** An execution id printed by init-execution. */
+export function parseExecutionId(value: string): string {
+  return parseUuid(value, "Execution id", "use an id printed by init-execution");
+}
+
+/** A step id printed by init-step. */
+export function parseStepId(value: string): string {
+  return parseUuid(value, "Step id", "use an id printed by init-step");
+}
+
+/** A previous execution id; "" or NO_LAST_SUCCESSFUL_EXECUTION mean there is none (null). */
+export function parsePreviousExecutionId(value: string): string | null {
+  if (value.trim() === "" || value.trim() === NO_LAST_SUCCESSFUL_EXECUTION) return null;
+  return parseUuid(
+    value,
+    "Previous execution id",
+    `use an id printed by get-last-successful-execution, or "" when there is none`,
+  );
+}
+
+/** A PostgreSQL BIGINT row count, 0 to 9223372036854775807, checked exactly (no float). */
+export function parseRowsProcessed(value: string): bigint {
+  const trimmed = value.trim();
+  if (!/^[+-]?\d+$/.test(trimmed)) {
+    throw new UsageError(
+      `Rows processed "${value}" is not a whole number: give digits only, such as 1500`,
+    );
+  }
+  const rows = BigInt(trimmed);
+  if (rows < 0n) throw new UsageError(`Rows processed "${value}" is negative: give 0 or more`);
+  if (rows > BIGINT_MAX) {
+    throw new UsageError(
+      `Rows processed "${value}" is larger than a PostgreSQL bigint: give at most ${BIGINT_MAX}`,
+    );
+  }
+  return rows;
+}
+
+/** A step name: any non-empty text up to the column's 100 characters; stored upper-case. */
+export function parseStepName(value: string): string {
+  if (value.trim() === "") throw new UsageError("The step name is empty: give one such as LOAD");
+  if ([...value].length > 100) {
+    throw new UsageError(`Step name "${value}" is longer than 100 characters: shorten it`);
+  }
+  return value;
+}
+
+/** A positive number of seconds. */
+export function parseSeconds(value: string, option: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${option} "${value}" is not a positive number of seconds`);
+  }
+  return seconds;
+}

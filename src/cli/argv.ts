@@ -1,0 +1,41 @@
+/** Rewrites dpo's argv into what commander parses, keeping the Python tool's forms working. */
+
+/** Global options that take a value, so the scan for the positional URL skips their values. */
+const OPTIONS_WITH_VALUES = new Set(["-l", "--log-level", "--db", "--connect-timeout"]);
+
+/** The argv for commander, and the database URL given before the command, if any. */
+export interface PreparedArgv {
+  argv: string[];
+  positionalUrl?: string;
+}
+
+/**
+ * `-id <uuid>` (argparse's single-dash long option) becomes `--execution-id`: commander would
+ * read it as `-i d`. A database URL before the command (`dpo postgresql://… init-execution`)
+ * is taken out, since commander would take it for an unknown command.
+ */
+export function prepareArgv(rawArgv: readonly string[]): PreparedArgv {
+  const argv = rawArgv.map((arg) =>
+    arg === "-id"
+      ? "--execution-id"
+      : arg.startsWith("-id=")
+      ? `--execution-id=${arg.slice(4)}`
+      : arg
+  );
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") break;
+    if (OPTIONS_WITH_VALUES.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith("-")) continue;
+    if (!looksLikeDatabaseUrl(arg)) break;
+    return { argv: [...argv.slice(0, i), ...argv.slice(i + 1)], positionalUrl: arg };
+  }
+  return { argv };
+}
+
+function looksLikeDatabaseUrl(arg: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(arg) || /^pglite:/i.test(arg);
+}

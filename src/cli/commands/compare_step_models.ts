@@ -1,0 +1,27 @@
+/** compare-step-models: prints the step's models that changed since a previous execution. */
+import type { Command } from "commander";
+import { compareStepModels } from "../../service/compare.ts";
+import { parsePreviousExecutionId, parseStepId } from "../arguments.ts";
+import type { CliContext } from "../context.ts";
+
+/** The README's separator; `--separator " "` gives the Python tool's output. */
+export const DEFAULT_SEPARATOR = ",";
+
+export function registerCompareStepModels(program: Command, cli: CliContext): void {
+  program.command("compare-step-models")
+    .description(
+      "Print the step's models that are new or changed against the same step of a previous " +
+        'execution, sorted; every model when the previous id is "" or NO_LAST_SUCCESSFUL_EXECUTION',
+    )
+    .argument("<step-id>", "an id printed by init-step")
+    .argument("<previous-execution-id>", "an id printed by get-last-successful-execution")
+    .option("--separator <text>", "text between model names", DEFAULT_SEPARATOR)
+    .action(async (stepIdText: string, previousText: string, options: { separator: string }) => {
+      const stepId = parseStepId(stepIdText);
+      const previousExecutionId = parsePreviousExecutionId(previousText);
+      const changed = await cli.withStore((store) =>
+        compareStepModels(store, { stepId, previousExecutionId }, cli.log)
+      );
+      cli.print(changed.join(options.separator));
+    });
+}

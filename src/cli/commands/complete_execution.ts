@@ -1,0 +1,25 @@
+/** complete-execution: marks an execution completed and logs its summary. */
+import type { Command } from "commander";
+import { completeExecution } from "../../service/executions.ts";
+import { parseExecutionId } from "../arguments.ts";
+import type { CliContext } from "../context.ts";
+import { executionSummary } from "../summaries.ts";
+
+export function registerCompleteExecution(program: Command, cli: CliContext): void {
+  program.command("complete-execution")
+    .description("Mark an execution completed; prints nothing, logs a summary")
+    .argument("<execution-id>", "an id printed by init-execution")
+    .action(async (executionIdText: string) => {
+      const executionId = parseExecutionId(executionIdText);
+      const { execution, alreadyCompleted } = await cli.withStore((store) =>
+        completeExecution(store, executionId)
+      );
+      if (alreadyCompleted) {
+        cli.log.warn(
+          `Execution "${executionId}" was already completed on ${execution.completed_on}: unchanged`,
+        );
+      } else {
+        cli.log.info(executionSummary(execution));
+      }
+    });
+}

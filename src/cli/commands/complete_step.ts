@@ -1,0 +1,30 @@
+/** complete-step: marks a step completed and logs its summary. */
+import type { Command } from "commander";
+import { completeStep } from "../../service/steps.ts";
+import { parseRowsProcessed, parseStepId } from "../arguments.ts";
+import type { CliContext } from "../context.ts";
+import { stepSummary } from "../summaries.ts";
+
+export function registerCompleteStep(program: Command, cli: CliContext): void {
+  program.command("complete-step")
+    .description("Mark a step completed; prints nothing, logs a summary")
+    .argument("<step-id>", "an id printed by init-step")
+    .option(
+      "-r, --rows-processed <n>",
+      "rows the step processed, 0 to 9223372036854775807 (a PostgreSQL bigint)",
+    )
+    .action(async (stepIdText: string, options: { rowsProcessed?: string }) => {
+      const stepId = parseStepId(stepIdText);
+      const rows = options.rowsProcessed === undefined
+        ? null
+        : parseRowsProcessed(options.rowsProcessed);
+      const { step, alreadyCompleted } = await cli.withStore((store) =>
+        completeStep(store, stepId, rows)
+      );
+      if (alreadyCompleted) {
+        cli.log.warn(`Step "${stepId}" was already completed on ${step.completed_on}: unchanged`);
+      } else {
+        cli.log.info(stepSummary(step));
+      }
+    });
+}

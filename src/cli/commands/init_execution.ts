@@ -1,0 +1,20 @@
+/** init-execution: starts an execution and prints its id. */
+import type { Command } from "commander";
+import { startExecution } from "../../service/executions.ts";
+import { parseExecutionId } from "../arguments.ts";
+import type { CliContext } from "../context.ts";
+
+export function registerInitExecution(program: Command, cli: CliContext): void {
+  program.command("init-execution")
+    .description("Mark the start of a new execution; prints its id")
+    .option(
+      "--execution-id <uuid>",
+      "use this id instead of a new one (also -id <uuid>)",
+    )
+    .action(async (options: { executionId?: string }) => {
+      const executionId = options.executionId === undefined
+        ? undefined
+        : parseExecutionId(options.executionId);
+      cli.print(await cli.withStore((store) => startExecution(store, executionId)));
+    });
+}

@@ -1,0 +1,34 @@
+/** init-step: fingerprints a step's model files and prints the new step id. */
+import type { Command } from "commander";
+import { recordStep } from "../../service/steps.ts";
+import { parseExecutionId, parseStepName } from "../arguments.ts";
+import type { CliContext } from "../context.ts";
+
+export function registerInitStep(program: Command, cli: CliContext): void {
+  program.command("init-step")
+    .alias("persist-models")
+    .description(
+      "Record a step of an execution with the SHA-256 checksum of every model file the " +
+        "patterns match under base-path; prints the step id",
+    )
+    .argument("<execution-id>", "an id printed by init-execution")
+    .argument("<step-name>", "the step, e.g. LOAD or TRANSFORM (any case; stored upper-case)")
+    .argument("<base-path>", "the folder that holds the model files")
+    .argument(
+      "<model-patterns...>",
+      'patterns relative to base-path, e.g. "**/*.sql" (** = zero or more folders)',
+    )
+    .action(async (
+      executionIdText: string,
+      stepNameText: string,
+      basePath: string,
+      patterns: string[],
+    ) => {
+      const executionId = parseExecutionId(executionIdText);
+      const stepName = parseStepName(stepNameText);
+      const stepId = await cli.withStore((store) =>
+        recordStep(store, { executionId, stepName, basePath, patterns }, cli.log)
+      );
+      cli.print(stepId);
+    });
+}

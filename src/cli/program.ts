@@ -1,0 +1,66 @@
+/** The command table: dpo's options and one entry per command, legacy forms as aliases. */
+import { Command, Option } from "commander";
+import { configureLogging, LOG_LEVELS, parseLogLevel } from "../log.ts";
+import { VERSION } from "../version.ts";
+import { prepareArgv } from "./argv.ts";
+import { CliContext, DEFAULT_CONNECT_TIMEOUT_SECONDS, type GlobalOptions } from "./context.ts";
+import { registerCompareModels } from "./commands/compare_models.ts";
+import { registerCompareStepModels } from "./commands/compare_step_models.ts";
+import { registerCompleteExecution } from "./commands/complete_execution.ts";
+import { registerCompleteStep } from "./commands/complete_step.ts";
+import { registerDb } from "./commands/db.ts";
+import { registerGetExecutionCompletionTimestamp } from "./commands/get_execution_completion_timestamp.ts";
+import { registerGetLastSuccessfulExecution } from "./commands/get_last_successful_execution.ts";
+import { registerInitExecution } from "./commands/init_execution.ts";
+import { registerInitStep } from "./commands/init_step.ts";
+
+const COMMANDS = [
+  registerInitExecution,
+  registerGetLastSuccessfulExecution,
+  registerGetExecutionCompletionTimestamp,
+  registerInitStep,
+  registerCompareStepModels,
+  registerCompleteStep,
+  registerCompleteExecution,
+  registerCompareModels,
+  registerDb,
+];
+
+/** Parses argv and runs the command; errors propagate to main.ts, which alone exits. */
+export async function runCli(rawArgv: readonly string[]): Promise<void> {
+  const { argv, positionalUrl } = prepareArgv(rawArgv);
+  const program = new Command("dpo");
+  const cli = new CliContext(program, positionalUrl);
+  // Usage errors must exit 2 (argparse's code); commander would exit 1 itself.
+  program.exitOverride();
+  program
+    .usage("[options] [<db-url>] <command> [command-args]")
+    .description(
+      "Records data pipeline executions and the SHA-256 of their model files, and tells which " +
+        "models changed since the last successful run.\n\n" +
+        "<db-url>: postgresql://user:password@host:port/dbname (also postgres:// and " +
+        "postgresql+psycopg2://), or pglite:<directory>. Also --db <url> or " +
+        "DPO_DATABASE_URL; without any, the embedded store in ./.dpo is used.",
+    )
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "display help")
+    .addOption(
+      new Option("-l, --log-level <level>", `logging level: ${LOG_LEVELS.join(", ")}`)
+        .default("INFO"),
+    )
+    .option("--db <url>", "the database URL (instead of <db-url>; also DPO_DATABASE_URL)")
+    .option(
+      "--connect-timeout <seconds>",
+      "how long to wait for the server or the embedded store's lock",
+      String(DEFAULT_CONNECT_TIMEOUT_SECONDS),
+    )
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      outputError: (text, write) => write(`${text.trimEnd()} (see "dpo --help")\n`),
+    })
+    .hook("preAction", () => {
+      configureLogging(parseLogLevel(program.opts<GlobalOptions>().logLevel));
+    });
+  for (const register of COMMANDS) register(program, cli);
+  await program.parseAsync(argv, { from: "user" });
+}

@@ -1,0 +1,93 @@
+/** The workflows on steps: record a step's model checksums, complete it. */
+import { ConflictError, NotFoundError } from "../errors.ts";
+import { expandModelPatterns } from "../files/glob.ts";
+import { FileHasher } from "../files/hash.ts";
+import { nameModels } from "../files/model_names.ts";
+import type { Log } from "../log.ts";
+import type { Queryable, Store } from "../store/database.ts";
+import { markExecutionInProgress } from "../store/executions.ts";
+import { insertStepModels, type ModelChecksum } from "../store/step_models.ts";
+import * as steps from "../store/steps.ts";
+import type { StepRow } from "../store/steps.ts";
+import { requireExecution } from "./executions.ts";
+
+export interface RecordStepOptions {
+  executionId: string;
+  stepName: string;
+  basePath: string;
+  patterns: readonly string[];
+}
+
+/**
+ * Fingerprints the step's model files and stores the step with every checksum in one
+ * transaction; returns the new step id. Files are hashed before the transaction opens, so no
+ * connection or row lock is held while reading them.
+ */
+export async function recordStep(
+  store: Store,
+  options: RecordStepOptions,
+  log: Log,
+): Promise<string> {
+  assertOpen(await requireExecution(store, options.executionId));
+  const modelChecksums = fingerprintModels(options.basePath, options.patterns, log);
+  const stepId = crypto.randomUUID();
+  const stepName = options.stepName.toUpperCase();
+  await store.transaction(async (tx) => {
+    assertOpen(await requireExecution(tx, options.executionId, { forUpdate: true }));
+    await steps.insertStep(tx, { stepId, executionId: options.executionId, stepName });
+    await insertStepModels(tx, stepId, modelChecksums);
+    await markExecutionInProgress(tx, options.executionId);
+  });
+  log.debug(`Recorded step ${stepName} (${stepId}) with ${modelChecksums.length} models`);
+  return stepId;
+}
+
+/** Completes a step. `alreadyCompleted` says nothing was changed. */
+export async function completeStep(
+  store: Store,
+  stepId: string,
+  rowsProcessed: bigint | null,
+): Promise<{ step: StepRow; alreadyCompleted: boolean }> {
+  return await store.transaction(async (tx) => {
+    const completed = await steps.completeStep(tx, stepId, rowsProcessed);
+    if (completed) return { step: completed, alreadyCompleted: false };
+    return { step: await requireStep(tx, stepId), alreadyCompleted: true };
+  });
+}
+
+/** The step, or a NotFoundError naming it. */
+export async function requireStep(db: Queryable, stepId: string): Promise<StepRow> {
+  const step = await steps.findStep(db, stepId);
+  if (!step) {
+    throw new NotFoundError(`Step "${stepId}" does not exist: use an id printed by init-step`);
+  }
+  return step;
+}
+
+function fingerprintModels(
+  basePath: string,
+  patterns: readonly string[],
+  log: Log,
+): ModelChecksum[] {
+  const files = expandModelPatterns(basePath, patterns);
+  if (files.length === 0) {
+    log.warn(
+      `No model file under "${basePath}" matches ${patterns.map((p) => `"${p}"`).join(", ")}: ` +
+        "the step is recorded without models",
+    );
+  }
+  const hasher = new FileHasher();
+  const modelChecksums: ModelChecksum[] = [];
+  for (const [name, path] of nameModels(files)) {
+    modelChecksums.push({ name, checksum: hasher.sha256(`${basePath}/${path}`, path).checksum });
+  }
+  return modelChecksums;
+}
+
+function assertOpen(execution: { execution_id: string; status: string }): void {
+  if (execution.status === "COMPLETED") {
+    throw new ConflictError(
+      `Execution "${execution.execution_id}" is already completed: start a new one with init-execution`,
+    );
+  }
+}

@@ -1,0 +1,129 @@
+/** Opens the store a command names, and turns driver failures into one-line DatabaseErrors. */
+import { redactSecrets, type StoreTarget } from "../config.ts";
+import { DatabaseError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import type { Store } from "./database.ts";
+import { upgrade } from "./migrate.ts";
+
+export interface OpenOptions {
+  connectTimeoutSeconds: number;
+  log: Log;
+  /** The embedded store is created and migrated on first use; a server is migrated explicitly. */
+  migrateEmbedded?: boolean;
+}
+
+/** Runs `work` with an open store and always closes it, so the process can exit. */
+export async function withStore<T>(
+  target: StoreTarget,
+  options: OpenOptions,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(target, options);
+    if (store.kind === "pglite" && options.migrateEmbedded !== false) {
+      await upgrade(store, "head", quietLog(options.log));
+    }
+    return await work(store);
+  } catch (error) {
+    throw translateDatabaseError(error, target);
+  } finally {
+    await store?.close().catch(() => {});
+  }
+}
+
+async function openStore(target: StoreTarget, options: OpenOptions): Promise<Store> {
+  if (target.kind === "pglite") {
+    // Loaded on demand: the PostgreSQL path should not pay for the WebAssembly module.
+    const { openPgliteStore } = await import("./pglite_store.ts");
+    return await openPgliteStore({
+      dir: target.dir,
+      lockTimeoutSeconds: options.connectTimeoutSeconds,
+      log: options.log,
+    });
+  }
+  const { openPostgresStore } = await import("./postgres_store.ts");
+  return openPostgresStore({
+    url: target.url,
+    connectTimeoutSeconds: options.connectTimeoutSeconds,
+    log: options.log,
+  });
+}
+
+// Migrating the embedded store on every open would otherwise log at INFO on every command.
+function quietLog(log: Log): Log {
+  return { ...log, info: log.debug };
+}
+
+interface DriverError {
+  code?: string;
+  message?: string;
+  severity?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+}
+
+/** One clear line for each way the database can fail; other errors pass through unchanged. */
+export function translateDatabaseError(error: unknown, target: StoreTarget): unknown {
+  if (!(error instanceof Error) || error instanceof DatabaseError) return error;
+  const driver = error as DriverError;
+  const code = driver.code;
+  if (typeof code !== "string") return error;
+  const where = target.display;
+  const secrets = target.kind === "postgres" ? [target.password] : [];
+  const serverMessage = redactSecrets(driver.message ?? "", secrets);
+  const make = (text: string) => new DatabaseError(redactSecrets(text, secrets), { cause: error });
+  switch (code) {
+    case "ECONNREFUSED":
+      return make(
+        `Cannot connect to PostgreSQL at ${where}: connection refused; ` +
+          "check that the server is running and the URL's host and port",
+      );
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return make(`Cannot connect to PostgreSQL at ${where}: unknown host; check the URL's host`);
+    case "CONNECT_TIMEOUT":
+      return make(
+        `Cannot connect to PostgreSQL at ${where}: no answer in time; ` +
+          "check the host and port, or raise --connect-timeout",
+      );
+    case "ECONNRESET":
+      return make(
+        `The connection to PostgreSQL at ${where} was closed: ${serverMessage}; ` +
+          "check sslmode and that the server is healthy",
+      );
+    case "28P01":
+      return make(
+        `Password authentication failed at ${where}: check the password in the URL, ` +
+          `${"DPO_DATABASE_URL"} or PGPASSWORD`,
+      );
+    case "28000":
+      return make(`PostgreSQL at ${where} refused the connection: ${serverMessage}`);
+    case "3D000":
+      return make(`${capitalise(serverMessage)} at ${where}: create it or fix the URL`);
+    case "42P01":
+    case "3F000":
+      return make(
+        `The dpo schema is missing or incomplete in ${where} (${serverMessage}): ` +
+          'run "dpo db upgrade"',
+      );
+    case "42501":
+      return make(
+        `Permission denied in ${where}: ${serverMessage}; grant the role what ` +
+          "README.md's least-privilege setup lists",
+      );
+    case "53300":
+      return make(`PostgreSQL at ${where} has no free connection: ${serverMessage}`);
+    case "57P03":
+      return make(`PostgreSQL at ${where} is starting up: retry in a moment`);
+  }
+  if (/^[0-9A-Z]{5}$/.test(code)) {
+    return make(`PostgreSQL at ${where} failed (SQLSTATE ${code}): ${serverMessage}`);
+  }
+  return error;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,215 @@
+/** Applies and reverts migrations; the statements on dpo.schema_migrations live here. */
+import { ConflictError, UsageError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import type { Queryable, Store } from "./database.ts";
+import {
+  ALEMBIC_REVISIONS,
+  loadAdoptions,
+  loadMigrations,
+  type Migration,
+} from "./migration_files.ts";
+import { isoText } from "./sql_text.ts";
+
+/** The state of one migration in a database. */
+export interface MigrationStatus {
+  name: string;
+  appliedOn: string | null;
+  note: string | null;
+}
+
+// One key for every dpo process: concurrent upgrades queue behind it. The lock is
+// transaction-scoped, so it also works through a transaction-pooling PgBouncer.
+const MIGRATION_LOCK_KEY = 4_740_019_311;
+const ADOPTED_FROM_PYTHON = "adopted from the Python DPO at alembic revision";
+
+/** Brings the database to `target` ("head" or a revision), adopting a Python-tool database. */
+export async function upgrade(store: Store, target: string, log: Log): Promise<string[]> {
+  const migrations = await loadMigrations();
+  const targetIndex = target === "head"
+    ? migrations.length - 1
+    : findRevision(migrations, target, "db upgrade");
+  return await store.transaction(async (tx) => {
+    await lockMigrations(tx, log);
+    const applied = await readOrCreateVersionTable(tx, migrations, log);
+    const appliedNames: string[] = [];
+    for (const migration of migrations.slice(0, targetIndex + 1)) {
+      if (applied.has(migration.name)) continue;
+      await tx.exec(migration.up);
+      await tx.query(
+        "INSERT INTO dpo.schema_migrations (version) VALUES ($1)",
+        [migration.name],
+      );
+      log.info(`Applied migration ${migration.name}`);
+      appliedNames.push(migration.name);
+    }
+    if (appliedNames.length === 0) log.info("The database is already at the requested revision");
+    return appliedNames;
+  });
+}
+
+/** Reverts migrations down to `target`: a revision, "-N" steps or "base" (removes everything). */
+export async function downgrade(store: Store, target: string, log: Log): Promise<string[]> {
+  const migrations = await loadMigrations();
+  return await store.transaction(async (tx) => {
+    await lockMigrations(tx, log);
+    if (!await versionTableExists(tx)) {
+      log.info("The database has no dpo schema: nothing to downgrade");
+      return [];
+    }
+    const applied = await appliedNames(tx);
+    const appliedInOrder = migrations.filter((m) => applied.has(m.name));
+    const keep = keptCount(appliedInOrder, migrations, target);
+    const reverted: string[] = [];
+    for (const migration of appliedInOrder.slice(keep).reverse()) {
+      await tx.exec(migration.down);
+      await tx.query("DELETE FROM dpo.schema_migrations WHERE version = $1", [migration.name]);
+      log.info(`Reverted migration ${migration.name}`);
+      reverted.push(migration.name);
+    }
+    if (keep === 0) await dropEmptySchema(tx, log);
+    return reverted;
+  });
+}
+
+/** Every migration with when it was applied (null when pending), oldest first. */
+export async function history(store: Queryable): Promise<MigrationStatus[]> {
+  const migrations = await loadMigrations();
+  const rows = await versionTableExists(store)
+    ? await store.query<{ version: string; applied_on: string; note: string | null }>(
+      `SELECT version, ${isoText("applied_on")} AS applied_on, note FROM dpo.schema_migrations`,
+    )
+    : [];
+  const byName = new Map(rows.map((row) => [row.version, row]));
+  return migrations.map((m) => ({
+    name: m.name,
+    appliedOn: byName.get(m.name)?.applied_on ?? null,
+    note: byName.get(m.name)?.note ?? null,
+  }));
+}
+
+/** The newest applied migration, the Python tool's revision when not yet adopted, or null. */
+export async function currentRevision(store: Queryable): Promise<string | null> {
+  if (await versionTableExists(store)) {
+    const applied = await appliedNames(store);
+    const migrations = await loadMigrations();
+    return migrations.filter((m) => applied.has(m.name)).at(-1)?.name ?? null;
+  }
+  const alembic = await alembicRevision(store);
+  return alembic === null ? null : `alembic ${alembic} (Python DPO; run "dpo db upgrade" to adopt)`;
+}
+
+/** The name of the newest migration dpo ships. */
+export async function headRevision(): Promise<string> {
+  return (await loadMigrations()).at(-1)!.name;
+}
+
+async function lockMigrations(tx: Queryable, log: Log): Promise<void> {
+  const [{ locked }] = await tx.query<{ locked: boolean }>(
+    "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked",
+    [MIGRATION_LOCK_KEY],
+  );
+  if (locked) return;
+  log.info("Waiting for another dpo process that is migrating this database");
+  await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
+}
+
+async function readOrCreateVersionTable(
+  tx: Queryable,
+  migrations: Migration[],
+  log: Log,
+): Promise<Set<string>> {
+  if (await versionTableExists(tx)) return await appliedNames(tx);
+  const pythonRevision = await alembicRevision(tx);
+  const [{ exists: schemaExists }] = await tx.query<{ exists: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'dpo') AS exists",
+  );
+  // CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database, which a runtime role lacks.
+  if (!schemaExists) await tx.exec("CREATE SCHEMA dpo");
+  await tx.exec(`CREATE TABLE dpo.schema_migrations (
+    version character varying(100) NOT NULL PRIMARY KEY,
+    applied_on timestamp with time zone DEFAULT now() NOT NULL,
+    note text
+  )`);
+  if (pythonRevision === null) return new Set();
+  await adoptPythonDatabase(tx, pythonRevision, migrations[0]);
+  log.info(`Adopted the Python DPO's database at alembic revision ${pythonRevision}`);
+  return new Set([migrations[0].name]);
+}
+
+async function adoptPythonDatabase(
+  tx: Queryable,
+  pythonRevision: string,
+  first: Migration,
+): Promise<void> {
+  if (!(ALEMBIC_REVISIONS as readonly string[]).includes(pythonRevision)) {
+    throw new ConflictError(
+      `The database is at alembic revision "${pythonRevision}", which the Python DPO never had: ` +
+        "restore its schema or use an empty database",
+    );
+  }
+  const adoptions = await loadAdoptions(pythonRevision);
+  for (const adoption of adoptions) await tx.exec(adoption.beforeFirst);
+  const lastRevision = ALEMBIC_REVISIONS[ALEMBIC_REVISIONS.length - 1];
+  if (pythonRevision !== lastRevision) await tx.exec(first.up);
+  for (const adoption of adoptions) await tx.exec(adoption.afterFirst);
+  await tx.query("INSERT INTO dpo.schema_migrations (version, note) VALUES ($1, $2)", [
+    first.name,
+    `${ADOPTED_FROM_PYTHON} ${pythonRevision}`,
+  ]);
+  // The tables now match the Python tool's last revision, so it can still be swapped back in.
+  await tx.query("UPDATE public.alembic_version_dpo SET version_num = $1", [lastRevision]);
+}
+
+async function dropEmptySchema(tx: Queryable, log: Log): Promise<void> {
+  await tx.exec("DROP TABLE dpo.schema_migrations");
+  if (await alembicRevision(tx) !== null) {
+    await tx.exec("DROP TABLE public.alembic_version_dpo");
+    log.info("Dropped the Python DPO's version table public.alembic_version_dpo");
+  }
+  const [{ count }] = await tx.query<{ count: string }>(
+    `SELECT count(*)::text AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'dpo'`,
+  );
+  if (count === "0") await tx.exec("DROP SCHEMA dpo");
+}
+
+async function versionTableExists(db: Queryable): Promise<boolean> {
+  const [{ exists }] = await db.query<{ exists: boolean }>(
+    "SELECT to_regclass('dpo.schema_migrations') IS NOT NULL AS exists",
+  );
+  return exists;
+}
+
+async function appliedNames(db: Queryable): Promise<Set<string>> {
+  const rows = await db.query<{ version: string }>("SELECT version FROM dpo.schema_migrations");
+  return new Set(rows.map((row) => row.version));
+}
+
+async function alembicRevision(db: Queryable): Promise<string | null> {
+  const [{ exists }] = await db.query<{ exists: boolean }>(
+    "SELECT to_regclass('public.alembic_version_dpo') IS NOT NULL AS exists",
+  );
+  if (!exists) return null;
+  const rows = await db.query<{ version_num: string }>(
+    "SELECT version_num FROM public.alembic_version_dpo",
+  );
+  return rows[0]?.version_num ?? null;
+}
+
+function findRevision(migrations: Migration[], revision: string, command: string): number {
+  const index = migrations.findIndex((m) => m.revision === revision || m.name === revision);
+  if (index === -1) {
+    throw new UsageError(
+      `Revision "${revision}" is not known to ${command}: see "dpo db history" for the revisions`,
+    );
+  }
+  return index;
+}
+
+function keptCount(applied: Migration[], all: Migration[], target: string): number {
+  if (target === "base") return 0;
+  const steps = target.match(/^-(\d+)$/);
+  if (steps) return Math.max(0, applied.length - Number(steps[1]));
+  const index = findRevision(all, target, "db downgrade");
+  return applied.filter((m) => all.indexOf(m) <= index).length;
+}

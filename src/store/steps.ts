@@ -1,0 +1,80 @@
+/** Every statement on dpo.execution_step. */
+import type { Queryable } from "./database.ts";
+import { isoText } from "./sql_text.ts";
+
+/** A step as the commands report it; times are Python-style ISO 8601 text. */
+export interface StepRow {
+  execution_step_id: string;
+  execution_id: string;
+  step_name: string;
+  status: string;
+  started_on: string;
+  completed_on: string | null;
+  execution_time_ms: string | null;
+  rows_processed: string | null;
+  model_count: string;
+}
+
+const STEP_COLUMNS = `s.execution_step_id::text AS execution_step_id,
+  s.execution_id::text AS execution_id, s.step_name, s.status,
+  ${isoText("s.started_on")} AS started_on, ${isoText("s.completed_on")} AS completed_on,
+  s.execution_time_ms::text AS execution_time_ms, s.rows_processed::text AS rows_processed,
+  (SELECT count(*) FROM dpo.execution_step_model m
+    WHERE m.execution_step_id = s.execution_step_id)::text AS model_count`;
+
+/** Inserts a step whose models are about to be saved in the same transaction. */
+export async function insertStep(
+  tx: Queryable,
+  step: { stepId: string; executionId: string; stepName: string },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO dpo.execution_step (execution_step_id, execution_id, step_name, status)
+     VALUES ($1, $2, $3, 'IN_PROGRESS')`,
+    [step.stepId, step.executionId, step.stepName],
+  );
+}
+
+/** One step, or undefined. */
+export async function findStep(db: Queryable, stepId: string): Promise<StepRow | undefined> {
+  const rows = await db.query<StepRow>(
+    `SELECT ${STEP_COLUMNS} FROM dpo.execution_step s WHERE s.execution_step_id = $1`,
+    [stepId],
+  );
+  return rows[0];
+}
+
+/**
+ * The newest step of an execution with this name. Names match case-insensitively: the Python
+ * tool's oldest revision stored model types as typed ("load"), later ones upper-cased them.
+ */
+export async function findStepByName(
+  db: Queryable,
+  executionId: string,
+  stepName: string,
+): Promise<string | undefined> {
+  const rows = await db.query<{ execution_step_id: string }>(
+    `SELECT execution_step_id::text AS execution_step_id FROM dpo.execution_step
+     WHERE execution_id = $1 AND upper(step_name) = upper($2)
+     ORDER BY created_on DESC, execution_step_id DESC LIMIT 1`,
+    [executionId, stepName],
+  );
+  return rows[0]?.execution_step_id;
+}
+
+/** Completes a step unless it already is; returns it as stored afterwards. */
+export async function completeStep(
+  tx: Queryable,
+  stepId: string,
+  rowsProcessed: bigint | null,
+): Promise<StepRow | undefined> {
+  const rows = await tx.query<StepRow>(
+    `WITH completed AS (
+       UPDATE dpo.execution_step SET status = 'COMPLETED', completed_on = now(),
+         updated_on = now(), rows_processed = $2::bigint,
+         execution_time_ms = (extract(epoch FROM now() - started_on) * 1000)::bigint
+       WHERE execution_step_id = $1 AND status <> 'COMPLETED' RETURNING *)
+     SELECT ${STEP_COLUMNS} FROM completed s`,
+    [stepId, rowsProcessed === null ? null : rowsProcessed.toString()],
+  );
+  return rows[0];
+}
