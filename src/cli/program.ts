@@ -55,6 +55,8 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
       String(DEFAULT_CONNECT_TIMEOUT_SECONDS),
     )
     .showSuggestionAfterError(true)
+    // Command names only in the overview: the arguments make the column too wide to read.
+    .configureHelp({ subcommandTerm: (command) => command.name() })
     .configureOutput({
       outputError: (text, write) => write(`${text.trimEnd()} (see "dpo --help")\n`),
     })
