@@ -1,0 +1,2 @@
+select customer_id, trim(name) as name, upper(country) as country
+from raw.customers;
