@@ -1,7 +1,7 @@
 /** The workflows on steps: record a step's model checksums, complete it. */
 import { ConflictError, NotFoundError } from "../errors.ts";
 import { expandModelPatterns } from "../files/glob.ts";
-import { FileHasher } from "../files/hash.ts";
+import { hashFiles } from "../files/hash_pool.ts";
 import { nameModels } from "../files/model_names.ts";
 import type { Log } from "../log.ts";
 import type { Queryable, Store } from "../store/database.ts";
@@ -29,7 +29,7 @@ export async function recordStep(
   log: Log,
 ): Promise<string> {
   assertOpen(await requireExecution(store, options.executionId));
-  const modelChecksums = fingerprintModels(options.basePath, options.patterns, log);
+  const modelChecksums = await fingerprintModels(options.basePath, options.patterns, log);
   const stepId = crypto.randomUUID();
   const stepName = options.stepName.toUpperCase();
   await store.transaction(async (tx) => {
@@ -64,11 +64,11 @@ export async function requireStep(db: Queryable, stepId: string): Promise<StepRo
   return step;
 }
 
-function fingerprintModels(
+async function fingerprintModels(
   basePath: string,
   patterns: readonly string[],
   log: Log,
-): ModelChecksum[] {
+): Promise<ModelChecksum[]> {
   const files = expandModelPatterns(basePath, patterns);
   if (files.length === 0) {
     log.warn(
@@ -76,12 +76,9 @@ function fingerprintModels(
         "the step is recorded without models",
     );
   }
-  const hasher = new FileHasher();
-  const modelChecksums: ModelChecksum[] = [];
-  for (const [name, path] of nameModels(files)) {
-    modelChecksums.push({ name, checksum: hasher.sha256(`${basePath}/${path}`, path).checksum });
-  }
-  return modelChecksums;
+  const pathByModel = nameModels(files);
+  const checksums = await hashFiles(basePath, [...pathByModel.values()]);
+  return [...pathByModel.keys()].map((name, i) => ({ name, checksum: checksums[i] }));
 }
 
 function assertOpen(execution: { execution_id: string; status: string }): void {

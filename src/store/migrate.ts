@@ -50,6 +50,8 @@ export async function upgrade(store: Store, target: string, log: Log): Promise<s
 /** Reverts migrations down to `target`: a revision, "-N" steps or "base" (removes everything). */
 export async function downgrade(store: Store, target: string, log: Log): Promise<string[]> {
   const migrations = await loadMigrations();
+  // Checked first: an unknown revision is a usage error even when there is nothing to revert.
+  if (target !== "base" && !/^-\d+$/.test(target)) findRevision(migrations, target, "db downgrade");
   return await store.transaction(async (tx) => {
     await lockMigrations(tx, log);
     if (!await versionTableExists(tx)) {

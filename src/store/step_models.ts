@@ -8,8 +8,10 @@ export interface ModelChecksum {
 }
 
 /**
- * Saves all of a step's checksums in one statement and one round trip: the rows travel as one
- * JSON parameter, which both stores accept and which no parameter-count limit applies to.
+ * Saves all of a step's checksums in one statement and one round trip. Names and checksums
+ * travel as two '/'-joined text parameters, zipped back by unnest: a model name is a file name,
+ * which cannot hold '/'. This parses several times faster than one JSON document and knows no
+ * parameter-count limit. Row ids derive from step id and model name, unique within a step.
  */
 export async function insertStepModels(
   tx: Queryable,
@@ -17,12 +19,13 @@ export async function insertStepModels(
   models: readonly ModelChecksum[],
 ): Promise<void> {
   if (models.length === 0) return;
-  const rows = models.map((m) => ({ i: crypto.randomUUID(), n: m.name, c: m.checksum }));
   await tx.query(
     `INSERT INTO dpo.execution_step_model
        (execution_step_model_id, execution_step_id, model_name, checksum)
-     SELECT r.i, $1, r.n, r.c FROM json_to_recordset($2::json) AS r(i uuid, n text, c text)`,
-    [stepId, JSON.stringify(rows)],
+     SELECT md5($1::text || '/' || m.name)::uuid, $1::uuid, m.name, m.checksum
+     FROM unnest(string_to_array($2::text, '/'), string_to_array($3::text, '/'))
+       AS m(name, checksum)`,
+    [stepId, models.map((m) => m.name).join("/"), models.map((m) => m.checksum).join("/")],
   );
 }
 
