@@ -1,0 +1,46 @@
+/** Runs the real CLI as a subprocess, as build agents do, and captures its three outputs. */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Extra environment; DPO_DATABASE_URL and PG* variables are cleared unless given here. */
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** `dpo <args…>` through `deno run`, with stdin closed. */
+export async function runDpo(
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<CliResult> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    cwd: options.cwd,
+    env: { DPO_DATABASE_URL: "", PGPASSWORD: "", PGHOST: "", PGUSER: "", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const output = await command.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Runs dpo and fails with its stderr unless it exits 0; returns stdout without the newline. */
+export async function dpoOk(args: readonly string[], options: CliOptions = {}): Promise<string> {
+  const result = await runDpo(args, options);
+  if (result.code !== 0) {
+    throw new Error(`dpo ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  }
+  return result.stdout.replace(/\n$/, "");
+}
