@@ -1,7 +1,14 @@
 /** Rewrites dpo's argv into what commander parses, keeping the Python tool's forms working. */
 
 /** Global options that take a value, so the scan for the positional URL skips their values. */
-const OPTIONS_WITH_VALUES = new Set(["-l", "--log-level", "--db", "--connect-timeout"]);
+const OPTIONS_WITH_VALUES = new Set([
+  "-l",
+  "--log-level",
+  "--db",
+  "--connect-timeout",
+  "--format",
+  "--pipeline",
+]);
 
 /** The argv for commander, and the database URL given before the command, if any. */
 export interface PreparedArgv {

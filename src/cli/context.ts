@@ -5,13 +5,25 @@ import { dpoLog, type Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import { withStore } from "../store/connect.ts";
 import { parseSeconds } from "./arguments.ts";
+import { UsageError } from "../errors.ts";
 
 /** The options every command accepts, before or after its name. */
 export interface GlobalOptions {
   logLevel: string;
   db?: string;
   connectTimeout: string;
+  format: string;
+  pipeline?: string;
 }
+
+/** The environment variable that names the pipeline when --pipeline does not. */
+export const PIPELINE_ENV = "DPO_PIPELINE";
+
+/** The pipeline of every execution the Python tool wrote, and of runs that name none. */
+export const DEFAULT_PIPELINE = "default";
+
+/** Output formats: the seed's text, or one JSON document. */
+export const OUTPUT_FORMATS = ["text", "json"] as const;
 
 /** Default seconds to wait for a server connection or for the embedded store's lock. */
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
@@ -49,8 +61,36 @@ export class CliContext {
     }, work);
   }
 
+  /** The pipeline this invocation's executions belong to. */
+  pipeline(): string {
+    const named = this.#program.opts<GlobalOptions>().pipeline ?? Deno.env.get(PIPELINE_ENV);
+    const pipeline = named?.trim() || DEFAULT_PIPELINE;
+    if ([...pipeline].length > 100) {
+      throw new UsageError(`Pipeline "${pipeline}" is longer than 100 characters: shorten it`);
+    }
+    return pipeline;
+  }
+
   /** Writes one result line on stdout; everything else goes to the log on stderr. */
   print(line: string): void {
     console.log(line);
+  }
+
+  /**
+   * Writes a command's result: one JSON document with --format json, else the seed's text
+   * (nothing at all when `text` is null, as for the complete commands).
+   */
+  emit(json: unknown, text: string | null): void {
+    if (this.wantsJson()) this.print(JSON.stringify(json));
+    else if (text !== null) this.print(text);
+  }
+
+  /** True with --format json; a format other than text or json is a usage error. */
+  wantsJson(): boolean {
+    const format = this.#program.opts<GlobalOptions>().format.toLowerCase();
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`Format "${format}" is not known: choose text or json`);
+    }
+    return format === "json";
   }
 }

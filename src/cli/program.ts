@@ -3,11 +3,21 @@ import { Command, Option } from "commander";
 import { configureLogging, LOG_LEVELS, parseLogLevel } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { prepareArgv } from "./argv.ts";
-import { CliContext, DEFAULT_CONNECT_TIMEOUT_SECONDS, type GlobalOptions } from "./context.ts";
+import {
+  CliContext,
+  DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  DEFAULT_PIPELINE,
+  type GlobalOptions,
+  PIPELINE_ENV,
+} from "./context.ts";
 import { registerCompareModels } from "./commands/compare_models.ts";
 import { registerCompareStepModels } from "./commands/compare_step_models.ts";
 import { registerCompleteExecution } from "./commands/complete_execution.ts";
 import { registerCompleteStep } from "./commands/complete_step.ts";
+import { registerCompletions } from "./commands/completions.ts";
+import { registerDiff } from "./commands/diff.ts";
+import { registerExecutions } from "./commands/executions.ts";
+import { registerFailCommands } from "./commands/fail.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerGetExecutionCompletionTimestamp } from "./commands/get_execution_completion_timestamp.ts";
 import { registerGetLastSuccessfulExecution } from "./commands/get_last_successful_execution.ts";
@@ -22,8 +32,12 @@ const COMMANDS = [
   registerCompareStepModels,
   registerCompleteStep,
   registerCompleteExecution,
+  registerFailCommands,
+  registerDiff,
+  registerExecutions,
   registerCompareModels,
   registerDb,
+  registerCompletions,
 ];
 
 /** Parses argv and runs the command; errors propagate to main.ts, which alone exits. */
@@ -49,6 +63,11 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
         .default("INFO"),
     )
     .option("--db <url>", "the database URL (instead of <db-url>; also DPO_DATABASE_URL)")
+    .option("--format <format>", "output: text (default) or json", "text")
+    .option(
+      "--pipeline <name>",
+      `the pipeline whose executions to use (also ${PIPELINE_ENV}; default "${DEFAULT_PIPELINE}")`,
+    )
     .option(
       "--connect-timeout <seconds>",
       "how long to wait for the server or the embedded store's lock",

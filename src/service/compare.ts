@@ -1,11 +1,25 @@
 /** The question dpo answers: which models changed since a previous execution. */
+import { NotFoundError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
-import { changedModelNames } from "../store/step_models.ts";
-import { findStepByName } from "../store/steps.ts";
+import { changedModelNames, modelChanges } from "../store/step_models.ts";
+import { findStepByName, listSteps } from "../store/steps.ts";
 import { requireExecution } from "./executions.ts";
 import { requireStep } from "./steps.ts";
-import { NotFoundError } from "../errors.ts";
+
+/** A step's models against the previous execution's, by kind of change. */
+export interface ChangeSet {
+  added: string[];
+  modified: string[];
+  deleted: string[];
+  unchanged: number;
+}
+
+interface CompareOptions {
+  stepId: string;
+  /** null: there is no previous execution, every model counts as added. */
+  previousExecutionId: string | null;
+}
 
 /**
  * The step's models that are new or changed against the same-named step of the previous
@@ -13,22 +27,21 @@ import { NotFoundError } from "../errors.ts";
  */
 export async function compareStepModels(
   store: Store,
-  options: { stepId: string; previousExecutionId: string | null },
+  options: CompareOptions,
   log: Log,
 ): Promise<string[]> {
-  const step = await requireStep(store, options.stepId);
-  let previousStepId: string | undefined;
-  if (options.previousExecutionId !== null) {
-    await requireExecution(store, options.previousExecutionId);
-    previousStepId = await findStepByName(store, options.previousExecutionId, step.step_name);
-    if (previousStepId === undefined) {
-      log.warn(
-        `Execution "${options.previousExecutionId}" has no step "${step.step_name}": ` +
-          "every model counts as changed",
-      );
-    }
-  }
-  return await changedModelNames(store, step.execution_step_id, previousStepId ?? null);
+  const previousStepId = await previousStepOf(store, options, log);
+  return await changedModelNames(store, options.stepId, previousStepId);
+}
+
+/** The full change set of compareStepModels, deletions and the unchanged count included. */
+export async function stepChangeSet(
+  store: Store,
+  options: CompareOptions,
+  log: Log,
+): Promise<ChangeSet> {
+  const previousStepId = await previousStepOf(store, options, log);
+  return toChangeSet(await modelChanges(store, options.stepId, previousStepId));
 }
 
 /** The older form: compares the named step of `executionId` against `previousExecutionId`. */
@@ -50,4 +63,82 @@ export async function compareExecutionModels(
     { stepId, previousExecutionId: options.previousExecutionId },
     log,
   );
+}
+
+/** One step's changes from execution A to execution B. */
+export interface StepDiff extends ChangeSet {
+  stepName: string;
+}
+
+/**
+ * Compares any two executions step by step (each step name of either, or only `stepName`):
+ * what B added, modified and deleted relative to A.
+ */
+export async function diffExecutions(
+  store: Store,
+  options: { fromExecutionId: string; toExecutionId: string; stepName?: string },
+): Promise<StepDiff[]> {
+  await requireExecution(store, options.fromExecutionId);
+  await requireExecution(store, options.toExecutionId);
+  const stepNames = new Set<string>();
+  for (const id of [options.fromExecutionId, options.toExecutionId]) {
+    for (const step of await listSteps(store, id)) stepNames.add(step.step_name.toUpperCase());
+  }
+  const wanted = options.stepName === undefined
+    ? [...stepNames].sort()
+    : [options.stepName.toUpperCase()];
+  const diffs: StepDiff[] = [];
+  for (const stepName of wanted) {
+    const fromStep = await findStepByName(store, options.fromExecutionId, stepName);
+    const toStep = await findStepByName(store, options.toExecutionId, stepName);
+    if (fromStep === undefined && toStep === undefined) {
+      throw new NotFoundError(
+        `Neither execution has a step "${stepName}": see "dpo executions show <id>" for its steps`,
+      );
+    }
+    const result = toStep === undefined
+      // Only A has the step: everything it had is deleted in B.
+      ? invert(await modelChanges(store, fromStep!, null))
+      : await modelChanges(store, toStep, fromStep ?? null);
+    diffs.push({ stepName, ...toChangeSet(result) });
+  }
+  return diffs;
+}
+
+async function previousStepOf(
+  store: Store,
+  options: CompareOptions,
+  log: Log,
+): Promise<string | null> {
+  const step = await requireStep(store, options.stepId);
+  if (options.previousExecutionId === null) return null;
+  await requireExecution(store, options.previousExecutionId);
+  const previousStepId = await findStepByName(store, options.previousExecutionId, step.step_name);
+  if (previousStepId === undefined) {
+    log.warn(
+      `Execution "${options.previousExecutionId}" has no step "${step.step_name}": ` +
+        "every model counts as changed",
+    );
+  }
+  return previousStepId ?? null;
+}
+
+type Changes = Awaited<ReturnType<typeof modelChanges>>;
+
+function toChangeSet(result: Changes): ChangeSet {
+  const named = (change: string) =>
+    result.changes.filter((c) => c.change === change).map((c) => c.name);
+  return {
+    added: named("A"),
+    modified: named("M"),
+    deleted: named("D"),
+    unchanged: result.unchanged,
+  };
+}
+
+function invert(result: Changes): Changes {
+  return {
+    changes: result.changes.map((c) => ({ name: c.name, change: "D" as const })),
+    unchanged: 0,
+  };
 }

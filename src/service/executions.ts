@@ -1,24 +1,33 @@
-/** The workflows on whole executions: start, find the last good one, its time, complete. */
+/** The workflows on whole executions: start, find the last good one, its time, end. */
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Queryable, Store } from "../store/database.ts";
 import * as executions from "../store/executions.ts";
 import type { ExecutionRow } from "../store/executions.ts";
+import { type Ending, settleEnding } from "./endings.ts";
 
-/** Starts an execution, with the caller's id when given; returns its id. */
-export async function startExecution(store: Store, executionId?: string): Promise<string> {
-  const id = executionId ?? crypto.randomUUID();
-  const inserted = await store.transaction((tx) => executions.insertExecution(tx, id));
+/** Starts an execution of a pipeline, with the caller's id when given; returns its id. */
+export async function startExecution(
+  store: Store,
+  options: { executionId?: string; pipeline: string },
+): Promise<string> {
+  const executionId = options.executionId ?? crypto.randomUUID();
+  const inserted = await store.transaction((tx) =>
+    executions.insertExecution(tx, { executionId, pipeline: options.pipeline })
+  );
   if (!inserted) {
     throw new ConflictError(
-      `Execution "${id}" already exists: give a new id or omit --execution-id`,
+      `Execution "${executionId}" already exists: give a new id or omit --execution-id`,
     );
   }
-  return id;
+  return executionId;
 }
 
-/** The id of the most recently completed execution, or undefined when none completed. */
-export async function lastSuccessfulExecution(store: Store): Promise<string | undefined> {
-  return await executions.lastSuccessfulExecutionId(store);
+/** The id of the pipeline's most recently completed execution, or undefined. */
+export async function lastSuccessfulExecution(
+  store: Store,
+  pipeline: string,
+): Promise<string | undefined> {
+  return await executions.lastSuccessfulExecutionId(store, pipeline);
 }
 
 /**
@@ -34,18 +43,38 @@ export async function executionCompletionTimestamp(
   return execution.status === "COMPLETED" ? execution.completed_on ?? "" : "";
 }
 
-/** Completes an execution. `alreadyCompleted` says nothing was changed. */
+/** Completes an execution; a failed one cannot be completed. */
 export async function completeExecution(
   store: Store,
   executionId: string,
-): Promise<{ execution: ExecutionRow; alreadyCompleted: boolean }> {
-  return await store.transaction(async (tx) => {
-    const completed = await executions.completeExecution(tx, executionId);
-    if (completed) return { execution: completed, alreadyCompleted: false };
-    const existing = await executions.findExecution(tx, executionId);
-    if (!existing) throw unknownExecution(executionId);
-    return { execution: existing, alreadyCompleted: true };
-  });
+): Promise<Ending<ExecutionRow>> {
+  return await store.transaction(async (tx) =>
+    settleEnding({
+      what: `Execution "${executionId}"`,
+      wanted: "COMPLETED",
+      ended: await executions.endExecution(tx, executionId, { status: "COMPLETED" }),
+      current: () => requireExecution(tx, executionId),
+    })
+  );
+}
+
+/** Marks an execution FAILED with a reason; it is then never the last successful one. */
+export async function failExecution(
+  store: Store,
+  executionId: string,
+  reason: string | null,
+): Promise<Ending<ExecutionRow>> {
+  return await store.transaction(async (tx) =>
+    settleEnding({
+      what: `Execution "${executionId}"`,
+      wanted: "FAILED",
+      ended: await executions.endExecution(tx, executionId, {
+        status: "FAILED",
+        failureReason: reason,
+      }),
+      current: () => requireExecution(tx, executionId),
+    })
+  );
 }
 
 /** The execution, or a NotFoundError naming it. */
@@ -55,12 +84,20 @@ export async function requireExecution(
   options: { forUpdate?: boolean } = {},
 ): Promise<ExecutionRow> {
   const execution = await executions.findExecution(store, executionId, options);
-  if (!execution) throw unknownExecution(executionId);
+  if (!execution) {
+    throw new NotFoundError(
+      `Execution "${executionId}" does not exist: use an id printed by init-execution`,
+    );
+  }
   return execution;
 }
 
-function unknownExecution(executionId: string): NotFoundError {
-  return new NotFoundError(
-    `Execution "${executionId}" does not exist: use an id printed by init-execution`,
-  );
+/** Refuses to add steps to an execution that has ended. */
+export function assertExecutionOpen(execution: ExecutionRow): void {
+  if (execution.status === "COMPLETED" || execution.status === "FAILED") {
+    throw new ConflictError(
+      `Execution "${execution.execution_id}" is already ${execution.status.toLowerCase()}: ` +
+        "start a new one with init-execution",
+    );
+  }
 }

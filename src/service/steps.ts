@@ -1,5 +1,5 @@
 /** The workflows on steps: record a step's model checksums, complete it. */
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { NotFoundError } from "../errors.ts";
 import { expandModelPatterns } from "../files/glob.ts";
 import { hashFiles } from "../files/hash_pool.ts";
 import { nameModels } from "../files/model_names.ts";
@@ -9,7 +9,8 @@ import { markExecutionInProgress } from "../store/executions.ts";
 import { insertStepModels, type ModelChecksum } from "../store/step_models.ts";
 import * as steps from "../store/steps.ts";
 import type { StepRow } from "../store/steps.ts";
-import { requireExecution } from "./executions.ts";
+import { assertExecutionOpen, requireExecution } from "./executions.ts";
+import { type Ending, settleEnding } from "./endings.ts";
 
 export interface RecordStepOptions {
   executionId: string;
@@ -18,41 +19,67 @@ export interface RecordStepOptions {
   patterns: readonly string[];
 }
 
+/** A recorded step. */
+export interface RecordedStep {
+  stepId: string;
+  stepName: string;
+  modelCount: number;
+}
+
 /**
  * Fingerprints the step's model files and stores the step with every checksum in one
- * transaction; returns the new step id. Files are hashed before the transaction opens, so no
+ * transaction. Files are hashed before the transaction opens, so no
  * connection or row lock is held while reading them.
  */
 export async function recordStep(
   store: Store,
   options: RecordStepOptions,
   log: Log,
-): Promise<string> {
-  assertOpen(await requireExecution(store, options.executionId));
+): Promise<RecordedStep> {
+  assertExecutionOpen(await requireExecution(store, options.executionId));
   const modelChecksums = await fingerprintModels(options.basePath, options.patterns, log);
   const stepId = crypto.randomUUID();
   const stepName = options.stepName.toUpperCase();
   await store.transaction(async (tx) => {
-    assertOpen(await requireExecution(tx, options.executionId, { forUpdate: true }));
+    assertExecutionOpen(await requireExecution(tx, options.executionId, { forUpdate: true }));
     await steps.insertStep(tx, { stepId, executionId: options.executionId, stepName });
     await insertStepModels(tx, stepId, modelChecksums);
     await markExecutionInProgress(tx, options.executionId);
   });
   log.debug(`Recorded step ${stepName} (${stepId}) with ${modelChecksums.length} models`);
-  return stepId;
+  return { stepId, stepName, modelCount: modelChecksums.length };
 }
 
-/** Completes a step. `alreadyCompleted` says nothing was changed. */
+/** Completes a step with its row count; a failed step cannot be completed. */
 export async function completeStep(
   store: Store,
   stepId: string,
   rowsProcessed: bigint | null,
-): Promise<{ step: StepRow; alreadyCompleted: boolean }> {
-  return await store.transaction(async (tx) => {
-    const completed = await steps.completeStep(tx, stepId, rowsProcessed);
-    if (completed) return { step: completed, alreadyCompleted: false };
-    return { step: await requireStep(tx, stepId), alreadyCompleted: true };
-  });
+): Promise<Ending<StepRow>> {
+  return await store.transaction(async (tx) =>
+    settleEnding({
+      what: `Step "${stepId}"`,
+      wanted: "COMPLETED",
+      ended: await steps.endStep(tx, stepId, { status: "COMPLETED", rowsProcessed }),
+      current: () => requireStep(tx, stepId),
+    })
+  );
+}
+
+/** Marks a step FAILED with a reason. */
+export async function failStep(
+  store: Store,
+  stepId: string,
+  reason: string | null,
+): Promise<Ending<StepRow>> {
+  return await store.transaction(async (tx) =>
+    settleEnding({
+      what: `Step "${stepId}"`,
+      wanted: "FAILED",
+      ended: await steps.endStep(tx, stepId, { status: "FAILED", failureReason: reason }),
+      current: () => requireStep(tx, stepId),
+    })
+  );
 }
 
 /** The step, or a NotFoundError naming it. */
@@ -79,12 +106,4 @@ async function fingerprintModels(
   const pathByModel = nameModels(files);
   const checksums = await hashFiles(basePath, [...pathByModel.values()]);
   return [...pathByModel.keys()].map((name, i) => ({ name, checksum: checksums[i] }));
-}
-
-function assertOpen(execution: { execution_id: string; status: string }): void {
-  if (execution.status === "COMPLETED") {
-    throw new ConflictError(
-      `Execution "${execution.execution_id}" is already completed: start a new one with init-execution`,
-    );
-  }
 }

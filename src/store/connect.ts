@@ -104,6 +104,7 @@ export function translateDatabaseError(error: unknown, target: StoreTarget): unk
       return make(`${capitalise(serverMessage)} at ${where}: create it or fix the URL`);
     case "42P01":
     case "3F000":
+    case "42703":
       return make(
         `The dpo schema is missing or incomplete in ${where} (${serverMessage}): ` +
           'run "dpo db upgrade"',
@@ -119,7 +120,8 @@ export function translateDatabaseError(error: unknown, target: StoreTarget): unk
       return make(`PostgreSQL at ${where} is starting up: retry in a moment`);
   }
   if (/^[0-9A-Z]{5}$/.test(code)) {
-    return make(`PostgreSQL at ${where} failed (SQLSTATE ${code}): ${serverMessage}`);
+    const store = target.kind === "pglite" ? "The embedded store" : "PostgreSQL at";
+    return make(`${store} ${where} failed (SQLSTATE ${code}): ${serverMessage}`);
   }
   return error;
 }

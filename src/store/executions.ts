@@ -5,25 +5,40 @@ import { isoText } from "./sql_text.ts";
 /** An execution as the commands report it; times are Python-style ISO 8601 text. */
 export interface ExecutionRow {
   execution_id: string;
+  pipeline: string;
   status: string;
   started_on: string;
   completed_on: string | null;
   execution_time_ms: string | null;
+  failure_reason: string | null;
   step_count: string;
+  model_count: string;
+  rows_processed: string | null;
 }
 
-const EXECUTION_COLUMNS = `e.execution_id::text AS execution_id, e.status,
-  ${isoText("e.started_on")} AS started_on, ${isoText("e.completed_on")} AS completed_on,
-  e.execution_time_ms::text AS execution_time_ms,
-  (SELECT count(*) FROM dpo.execution_step s WHERE s.execution_id = e.execution_id)::text
-    AS step_count`;
+/** Statuses an execution or step ends in; nothing changes them afterwards. */
+export const FINAL_STATUSES = ["COMPLETED", "FAILED"] as const;
 
-/** Inserts a new execution; false when the id is already taken. */
-export async function insertExecution(tx: Queryable, executionId: string): Promise<boolean> {
+const EXECUTION_COLUMNS = `e.execution_id::text AS execution_id, e.pipeline, e.status,
+  ${isoText("e.started_on")} AS started_on, ${isoText("e.completed_on")} AS completed_on,
+  e.execution_time_ms::text AS execution_time_ms, e.failure_reason,
+  (SELECT count(*) FROM dpo.execution_step s WHERE s.execution_id = e.execution_id)::text
+    AS step_count,
+  (SELECT count(*) FROM dpo.execution_step s JOIN dpo.execution_step_model m
+    ON m.execution_step_id = s.execution_step_id WHERE s.execution_id = e.execution_id)::text
+    AS model_count,
+  (SELECT sum(s.rows_processed) FROM dpo.execution_step s
+    WHERE s.execution_id = e.execution_id)::text AS rows_processed`;
+
+/** Inserts a new execution of a pipeline; false when the id is already taken. */
+export async function insertExecution(
+  tx: Queryable,
+  execution: { executionId: string; pipeline: string },
+): Promise<boolean> {
   const rows = await tx.query(
-    `INSERT INTO dpo.execution (execution_id) VALUES ($1)
+    `INSERT INTO dpo.execution (execution_id, pipeline) VALUES ($1, $2)
      ON CONFLICT (execution_id) DO NOTHING RETURNING execution_id`,
-    [executionId],
+    [execution.executionId, execution.pipeline],
   );
   return rows.length === 1;
 }
@@ -42,13 +57,56 @@ export async function findExecution(
   return rows[0];
 }
 
-/** The id of the most recently completed execution, as the Python tool orders them. */
-export async function lastSuccessfulExecutionId(db: Queryable): Promise<string | undefined> {
+/** The id of a pipeline's most recently completed execution, as the Python tool ordered them. */
+export async function lastSuccessfulExecutionId(
+  db: Queryable,
+  pipeline: string,
+): Promise<string | undefined> {
   const rows = await db.query<{ execution_id: string }>(
-    `SELECT execution_id::text AS execution_id FROM dpo.execution WHERE status = 'COMPLETED'
+    `SELECT execution_id::text AS execution_id FROM dpo.execution
+     WHERE pipeline = $1 AND status = 'COMPLETED'
      ORDER BY updated_on DESC, created_on DESC LIMIT 1`,
+    [pipeline],
   );
   return rows[0]?.execution_id;
+}
+
+/** The completed execution of the same pipeline that started last before this one. */
+export async function previousSuccessfulExecutionId(
+  db: Queryable,
+  executionId: string,
+): Promise<string | undefined> {
+  const rows = await db.query<{ execution_id: string }>(
+    `SELECT p.execution_id::text AS execution_id
+     FROM dpo.execution e JOIN dpo.execution p
+       ON p.pipeline = e.pipeline AND p.status = 'COMPLETED' AND p.started_on < e.started_on
+     WHERE e.execution_id = $1
+     ORDER BY p.started_on DESC, p.created_on DESC LIMIT 1`,
+    [executionId],
+  );
+  return rows[0]?.execution_id;
+}
+
+/** Filters for the history: newest first. */
+export interface ExecutionFilter {
+  pipeline: string;
+  limit: number;
+  status?: string;
+  since?: string;
+}
+
+/** A pipeline's executions, newest first. */
+export async function listExecutions(
+  db: Queryable,
+  filter: ExecutionFilter,
+): Promise<ExecutionRow[]> {
+  return await db.query<ExecutionRow>(
+    `SELECT ${EXECUTION_COLUMNS} FROM dpo.execution e
+     WHERE e.pipeline = $1 AND ($2::text IS NULL OR e.status = $2::text)
+       AND ($3::text IS NULL OR e.started_on >= $3::text::timestamptz)
+     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $4::int`,
+    [filter.pipeline, filter.status ?? null, filter.since ?? null, filter.limit],
+  );
 }
 
 /** Marks an execution IN_PROGRESS once it has a step (what the Python tool's init-step did). */
@@ -60,18 +118,23 @@ export async function markExecutionInProgress(tx: Queryable, executionId: string
   );
 }
 
-/** Completes an execution unless it already is; returns it as stored afterwards. */
-export async function completeExecution(
+/**
+ * Ends an execution as COMPLETED or FAILED (with a reason) unless it already ended; returns it
+ * as stored afterwards, or undefined when nothing changed.
+ */
+export async function endExecution(
   tx: Queryable,
   executionId: string,
+  outcome: { status: typeof FINAL_STATUSES[number]; failureReason?: string | null },
 ): Promise<ExecutionRow | undefined> {
   const rows = await tx.query<ExecutionRow>(
-    `WITH completed AS (
-       UPDATE dpo.execution SET status = 'COMPLETED', completed_on = now(), updated_on = now(),
+    `WITH ended AS (
+       UPDATE dpo.execution SET status = $2, completed_on = now(), updated_on = now(),
+         failure_reason = $3,
          execution_time_ms = (extract(epoch FROM now() - started_on) * 1000)::bigint
-       WHERE execution_id = $1 AND status <> 'COMPLETED' RETURNING *)
-     SELECT ${EXECUTION_COLUMNS} FROM completed e`,
-    [executionId],
+       WHERE execution_id = $1 AND status NOT IN ('COMPLETED', 'FAILED') RETURNING *)
+     SELECT ${EXECUTION_COLUMNS} FROM ended e`,
+    [executionId, outcome.status, outcome.failureReason ?? null],
   );
   return rows[0];
 }

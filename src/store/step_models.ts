@@ -49,3 +49,42 @@ export async function changedModelNames(
   );
   return rows.map((row) => row.model_name);
 }
+
+/** How a model differs from the previous step: Added, Modified or Deleted. */
+export type ModelChange = "A" | "M" | "D";
+
+/**
+ * The full change set between a step and a previous one (null: every model is added), sorted by
+ * code point, and how many models are unchanged. One full join, both sides read by the
+ * (execution_step_id, model_name) index.
+ */
+export async function modelChanges(
+  db: Queryable,
+  stepId: string,
+  previousStepId: string | null,
+): Promise<{ changes: { name: string; change: ModelChange }[]; unchanged: number }> {
+  const rows = await db.query<{ model_name: string | null; change: ModelChange | "="; n: string }>(
+    `WITH cur AS (SELECT model_name, checksum FROM dpo.execution_step_model
+                  WHERE execution_step_id = $1),
+          prev AS (SELECT model_name, checksum FROM dpo.execution_step_model
+                   WHERE execution_step_id = $2::uuid),
+          changes AS (
+            SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
+              CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
+                   WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
+            FROM cur FULL JOIN prev ON prev.model_name = cur.model_name)
+     SELECT * FROM (
+       SELECT model_name, change, '1' AS n FROM changes WHERE change <> '='
+       UNION ALL
+       SELECT NULL, '=', count(*)::text FROM changes WHERE change = '=') AS result
+     ORDER BY model_name COLLATE "C"`,
+    [stepId, previousStepId],
+  );
+  const unchangedRow = rows.find((row) => row.change === "=");
+  return {
+    changes: rows
+      .filter((row) => row.change !== "=")
+      .map((row) => ({ name: row.model_name!, change: row.change as ModelChange })),
+    unchanged: Number(unchangedRow?.n ?? 0),
+  };
+}

@@ -1,5 +1,6 @@
 /** Every statement on dpo.execution_step. */
 import type { Queryable } from "./database.ts";
+import type { FINAL_STATUSES } from "./executions.ts";
 import { isoText } from "./sql_text.ts";
 
 /** A step as the commands report it; times are Python-style ISO 8601 text. */
@@ -12,6 +13,7 @@ export interface StepRow {
   completed_on: string | null;
   execution_time_ms: string | null;
   rows_processed: string | null;
+  failure_reason: string | null;
   model_count: string;
 }
 
@@ -19,6 +21,7 @@ const STEP_COLUMNS = `s.execution_step_id::text AS execution_step_id,
   s.execution_id::text AS execution_id, s.step_name, s.status,
   ${isoText("s.started_on")} AS started_on, ${isoText("s.completed_on")} AS completed_on,
   s.execution_time_ms::text AS execution_time_ms, s.rows_processed::text AS rows_processed,
+  s.failure_reason,
   (SELECT count(*) FROM dpo.execution_step_model m
     WHERE m.execution_step_id = s.execution_step_id)::text AS model_count`;
 
@@ -43,6 +46,15 @@ export async function findStep(db: Queryable, stepId: string): Promise<StepRow |
   return rows[0];
 }
 
+/** Every step of an execution, in the order they started. */
+export async function listSteps(db: Queryable, executionId: string): Promise<StepRow[]> {
+  return await db.query<StepRow>(
+    `SELECT ${STEP_COLUMNS} FROM dpo.execution_step s WHERE s.execution_id = $1
+     ORDER BY s.started_on, s.created_on, s.execution_step_id`,
+    [executionId],
+  );
+}
+
 /**
  * The newest step of an execution with this name. Names match case-insensitively: the Python
  * tool's oldest revision stored model types as typed ("load"), later ones upper-cased them.
@@ -61,20 +73,32 @@ export async function findStepByName(
   return rows[0]?.execution_step_id;
 }
 
-/** Completes a step unless it already is; returns it as stored afterwards. */
-export async function completeStep(
+/**
+ * Ends a step as COMPLETED (with its row count) or FAILED (with a reason) unless it already
+ * ended; returns it as stored afterwards, or undefined when nothing changed.
+ */
+export async function endStep(
   tx: Queryable,
   stepId: string,
-  rowsProcessed: bigint | null,
+  outcome: {
+    status: typeof FINAL_STATUSES[number];
+    rowsProcessed?: bigint | null;
+    failureReason?: string | null;
+  },
 ): Promise<StepRow | undefined> {
   const rows = await tx.query<StepRow>(
-    `WITH completed AS (
-       UPDATE dpo.execution_step SET status = 'COMPLETED', completed_on = now(),
-         updated_on = now(), rows_processed = $2::bigint,
+    `WITH ended AS (
+       UPDATE dpo.execution_step SET status = $2, completed_on = now(), updated_on = now(),
+         rows_processed = $3::bigint, failure_reason = $4,
          execution_time_ms = (extract(epoch FROM now() - started_on) * 1000)::bigint
-       WHERE execution_step_id = $1 AND status <> 'COMPLETED' RETURNING *)
-     SELECT ${STEP_COLUMNS} FROM completed s`,
-    [stepId, rowsProcessed === null ? null : rowsProcessed.toString()],
+       WHERE execution_step_id = $1 AND status NOT IN ('COMPLETED', 'FAILED') RETURNING *)
+     SELECT ${STEP_COLUMNS} FROM ended s`,
+    [
+      stepId,
+      outcome.status,
+      outcome.rowsProcessed == null ? null : outcome.rowsProcessed.toString(),
+      outcome.failureReason ?? null,
+    ],
   );
   return rows[0];
 }

@@ -27,6 +27,9 @@ export function registerCompareModels(program: Command, cli: CliContext): void {
       const changed = await cli.withStore((store) =>
         compareExecutionModels(store, { previousExecutionId, executionId, stepName }, cli.log)
       );
-      cli.print(changed.join(options.separator));
+      cli.emit(
+        { execution_id: executionId, previous_execution_id: previousExecutionId, changed },
+        changed.join(options.separator),
+      );
     });
 }

@@ -1,8 +1,10 @@
 /** compare-step-models: prints the step's models that changed since a previous execution. */
 import type { Command } from "commander";
-import { compareStepModels } from "../../service/compare.ts";
+import { compareStepModels, stepChangeSet } from "../../service/compare.ts";
 import { parsePreviousExecutionId, parseStepId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
+import { changeSetJson } from "../json_shapes.ts";
+import { nameStatusLines } from "../tables.ts";
 
 /** The README's separator; `--separator " "` gives the Python tool's output. */
 export const DEFAULT_SEPARATOR = ",";
@@ -16,12 +18,28 @@ export function registerCompareStepModels(program: Command, cli: CliContext): vo
     .argument("<step-id>", "an id printed by init-step")
     .argument("<previous-execution-id>", "an id printed by get-last-successful-execution")
     .option("--separator <text>", "text between model names", DEFAULT_SEPARATOR)
-    .action(async (stepIdText: string, previousText: string, options: { separator: string }) => {
+    .option("--name-status", "print A, M and D lines: added, modified and deleted models")
+    .action(async (
+      stepIdText: string,
+      previousText: string,
+      options: { separator: string; nameStatus?: boolean },
+    ) => {
       const stepId = parseStepId(stepIdText);
       const previousExecutionId = parsePreviousExecutionId(previousText);
-      const changed = await cli.withStore((store) =>
-        compareStepModels(store, { stepId, previousExecutionId }, cli.log)
-      );
+      const compare = { stepId, previousExecutionId };
+      if (options.nameStatus || cli.wantsJson()) {
+        const changes = await cli.withStore((store) => stepChangeSet(store, compare, cli.log));
+        cli.emit(
+          {
+            step_id: stepId,
+            previous_execution_id: previousExecutionId,
+            ...changeSetJson(changes),
+          },
+          nameStatusLines(changes).join("\n") || null,
+        );
+        return;
+      }
+      const changed = await cli.withStore((store) => compareStepModels(store, compare, cli.log));
       cli.print(changed.join(options.separator));
     });
 }

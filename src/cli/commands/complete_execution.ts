@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { completeExecution } from "../../service/executions.ts";
 import { parseExecutionId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
+import { executionJson } from "../json_shapes.ts";
 import { executionSummary } from "../summaries.ts";
 
 export function registerCompleteExecution(program: Command, cli: CliContext): void {
@@ -11,15 +12,16 @@ export function registerCompleteExecution(program: Command, cli: CliContext): vo
     .argument("<execution-id>", "an id printed by init-execution")
     .action(async (executionIdText: string) => {
       const executionId = parseExecutionId(executionIdText);
-      const { execution, alreadyCompleted } = await cli.withStore((store) =>
+      const { row: execution, unchanged } = await cli.withStore((store) =>
         completeExecution(store, executionId)
       );
-      if (alreadyCompleted) {
+      if (unchanged) {
         cli.log.warn(
           `Execution "${executionId}" was already completed on ${execution.completed_on}: unchanged`,
         );
       } else {
         cli.log.info(executionSummary(execution));
       }
+      cli.emit(executionJson(execution), null);
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { completeStep } from "../../service/steps.ts";
 import { parseRowsProcessed, parseStepId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
+import { stepJson } from "../json_shapes.ts";
 import { stepSummary } from "../summaries.ts";
 
 export function registerCompleteStep(program: Command, cli: CliContext): void {
@@ -18,13 +19,14 @@ export function registerCompleteStep(program: Command, cli: CliContext): void {
       const rows = options.rowsProcessed === undefined
         ? null
         : parseRowsProcessed(options.rowsProcessed);
-      const { step, alreadyCompleted } = await cli.withStore((store) =>
+      const { row: step, unchanged } = await cli.withStore((store) =>
         completeStep(store, stepId, rows)
       );
-      if (alreadyCompleted) {
+      if (unchanged) {
         cli.log.warn(`Step "${stepId}" was already completed on ${step.completed_on}: unchanged`);
       } else {
         cli.log.info(stepSummary(step));
       }
+      cli.emit(stepJson(step), null);
     });
 }

@@ -14,8 +14,9 @@ export function registerGetExecutionCompletionTimestamp(program: Command, cli: C
     .argument("<execution-id>", "an id printed by init-execution")
     .action(async (executionIdText: string) => {
       const executionId = parsePreviousExecutionId(executionIdText);
-      cli.print(
-        await cli.withStore((store) => executionCompletionTimestamp(store, executionId)),
+      const timestamp = await cli.withStore((store) =>
+        executionCompletionTimestamp(store, executionId)
       );
+      cli.emit({ execution_id: executionId, timestamp: timestamp || null }, timestamp);
     });
 }

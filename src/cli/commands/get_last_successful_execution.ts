@@ -9,6 +9,8 @@ export function registerGetLastSuccessfulExecution(program: Command, cli: CliCon
       "Print the id of the most recently completed execution, or an empty line when none",
     )
     .action(async () => {
-      cli.print(await cli.withStore(lastSuccessfulExecution) ?? "");
+      const pipeline = cli.pipeline();
+      const id = await cli.withStore((store) => lastSuccessfulExecution(store, pipeline));
+      cli.emit({ execution_id: id ?? null, pipeline }, id ?? "");
     });
 }

@@ -15,6 +15,8 @@ export function registerInitExecution(program: Command, cli: CliContext): void {
       const executionId = options.executionId === undefined
         ? undefined
         : parseExecutionId(options.executionId);
-      cli.print(await cli.withStore((store) => startExecution(store, executionId)));
+      const pipeline = cli.pipeline();
+      const id = await cli.withStore((store) => startExecution(store, { executionId, pipeline }));
+      cli.emit({ execution_id: id, pipeline }, id);
     });
 }

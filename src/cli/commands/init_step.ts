@@ -26,9 +26,14 @@ export function registerInitStep(program: Command, cli: CliContext): void {
     ) => {
       const executionId = parseExecutionId(executionIdText);
       const stepName = parseStepName(stepNameText);
-      const stepId = await cli.withStore((store) =>
+      const step = await cli.withStore((store) =>
         recordStep(store, { executionId, stepName, basePath, patterns }, cli.log)
       );
-      cli.print(stepId);
+      cli.emit({
+        step_id: step.stepId,
+        execution_id: executionId,
+        step_name: step.stepName,
+        models: step.modelCount,
+      }, step.stepId);
     });
 }

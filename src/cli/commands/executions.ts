@@ -1,0 +1,98 @@
+/** executions [show <id>]: the run history of a pipeline. */
+import type { Command } from "commander";
+import { executionDetail, executionHistory } from "../../service/history.ts";
+import type { ExecutionRow } from "../../store/executions.ts";
+import { parseExecutionId } from "../arguments.ts";
+import type { CliContext } from "../context.ts";
+import { executionDetailJson, executionJson } from "../json_shapes.ts";
+import { formatCount, formatDuration } from "../summaries.ts";
+import { alignedTable } from "../tables.ts";
+import { UsageError } from "../../errors.ts";
+
+const STATUSES = ["INITIALISED", "IN_PROGRESS", "COMPLETED", "FAILED", "UNKNOWN"];
+
+export function registerExecutions(program: Command, cli: CliContext): void {
+  const executions = program.command("executions")
+    .description("List the pipeline's executions, newest first, as an aligned table")
+    .option("--limit <n>", "at most this many", "20")
+    .option("--status <status>", `only this status: ${STATUSES.join(", ")}`)
+    .option("--since <iso>", "only executions started at or after this time")
+    .action(async (options: { limit: string; status?: string; since?: string }) => {
+      const filter = {
+        pipeline: cli.pipeline(),
+        limit: parseLimit(options.limit),
+        status: options.status === undefined ? undefined : parseStatus(options.status),
+        since: options.since === undefined ? undefined : parseSince(options.since),
+      };
+      const rows = await cli.withStore((store) => executionHistory(store, filter));
+      cli.emit(rows.map(executionJson), historyTable(rows));
+    });
+  executions.command("show")
+    .description("Show an execution's steps: duration, models, rows, changes since the run before")
+    .argument("<execution-id>", "an id printed by init-execution")
+    .action(async (executionIdText: string) => {
+      const executionId = parseExecutionId(executionIdText);
+      const detail = await cli.withStore((store) => executionDetail(store, executionId));
+      const e = detail.execution;
+      const heading = `Execution ${e.execution_id} (${e.pipeline}): ${e.status}, started ` +
+        `${e.started_on}, ${
+          e.completed_on ? `took ${formatDuration(e.execution_time_ms)}` : "running"
+        }` +
+        (e.failure_reason ? `, failed: ${e.failure_reason}` : "") +
+        `\nCompared with: ${detail.previous_execution_id ?? "no earlier successful execution"}`;
+      const table = alignedTable(
+        ["STEP", "STATUS", "DURATION", "MODELS", "CHANGED", "ROWS", "STEP ID"],
+        detail.steps.map((s) => [
+          s.step_name,
+          s.status,
+          s.completed_on ? formatDuration(s.execution_time_ms) : "-",
+          formatCount(s.model_count),
+          s.changed_models === null ? "-" : formatCount(String(s.changed_models)),
+          s.rows_processed === null ? "-" : formatCount(s.rows_processed),
+          s.execution_step_id,
+        ]),
+        new Set([3, 4, 5]),
+      );
+      cli.emit(executionDetailJson(detail), `${heading}\n\n${table}`);
+    });
+}
+
+function historyTable(rows: ExecutionRow[]): string {
+  return alignedTable(
+    ["EXECUTION ID", "STATUS", "STARTED", "DURATION", "STEPS", "MODELS", "ROWS PROCESSED"],
+    rows.map((e) => [
+      e.execution_id,
+      e.status,
+      e.started_on,
+      e.completed_on ? formatDuration(e.execution_time_ms) : "-",
+      formatCount(e.step_count),
+      formatCount(e.model_count),
+      e.rows_processed === null ? "-" : formatCount(e.rows_processed),
+    ]),
+    new Set([4, 5, 6]),
+  );
+}
+
+function parseLimit(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 100_000) {
+    throw new UsageError(`--limit "${text}" is not a whole number from 1 to 100000`);
+  }
+  return Number(text);
+}
+
+function parseStatus(text: string): string {
+  const status = text.toUpperCase();
+  if (!STATUSES.includes(status)) {
+    throw new UsageError(`--status "${text}" is not known: choose one of ${STATUSES.join(", ")}`);
+  }
+  return status;
+}
+
+function parseSince(text: string): string {
+  if (Number.isNaN(Date.parse(text))) {
+    throw new UsageError(
+      `--since "${text}" is not an ISO 8601 time: give e.g. 2026-11-24 or 2026-11-24T21:00:00Z`,
+    );
+  }
+  return text;
+}

@@ -1,0 +1,29 @@
+/** Text renderings for people: git-style change lines and aligned tables. */
+import type { ChangeSet } from "../service/compare.ts";
+import { compareCodePoints } from "./json_shapes.ts";
+
+/** `A name`, `M name`, `D name` lines, sorted by name (as `git diff --name-status`). */
+export function nameStatusLines(changes: ChangeSet, prefix = ""): string[] {
+  const lines = [
+    ...changes.added.map((name) => ({ name, line: `A ${prefix}${name}` })),
+    ...changes.modified.map((name) => ({ name, line: `M ${prefix}${name}` })),
+    ...changes.deleted.map((name) => ({ name, line: `D ${prefix}${name}` })),
+  ];
+  return lines.sort((a, b) => compareCodePoints(a.name, b.name)).map((l) => l.line);
+}
+
+/** Columns padded to their widest cell; numeric columns right-aligned. */
+export function alignedTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: ReadonlySet<number> = new Set(),
+): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length))
+  );
+  const render = (cells: readonly string[]) =>
+    cells.map((cell, column) =>
+      rightAligned.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column])
+    ).join("  ").trimEnd();
+  return [render(header), ...rows.map(render)].join("\n");
+}

@@ -1,0 +1,52 @@
+/** The run history: executions of a pipeline, and one execution's steps in detail. */
+import type { Store } from "../store/database.ts";
+import {
+  type ExecutionFilter,
+  type ExecutionRow,
+  listExecutions,
+  previousSuccessfulExecutionId,
+} from "../store/executions.ts";
+import { modelChanges } from "../store/step_models.ts";
+import { findStepByName, listSteps, type StepRow } from "../store/steps.ts";
+import { requireExecution } from "./executions.ts";
+
+/** A pipeline's executions, newest first. */
+export async function executionHistory(
+  store: Store,
+  filter: ExecutionFilter,
+): Promise<ExecutionRow[]> {
+  return await listExecutions(store, filter);
+}
+
+/** A step with how many of its models changed against the run before its execution. */
+export interface StepDetail extends StepRow {
+  /** Added plus modified, or null when there is no earlier successful run to compare with. */
+  changed_models: number | null;
+}
+
+/** One execution, its steps, and the earlier successful run they are compared with. */
+export interface ExecutionDetail {
+  execution: ExecutionRow;
+  previous_execution_id: string | null;
+  steps: StepDetail[];
+}
+
+/** An execution with each step's duration, models, rows and changes since the run before it. */
+export async function executionDetail(
+  store: Store,
+  executionId: string,
+): Promise<ExecutionDetail> {
+  const execution = await requireExecution(store, executionId);
+  const previousId = await previousSuccessfulExecutionId(store, executionId) ?? null;
+  const steps: StepDetail[] = [];
+  for (const step of await listSteps(store, executionId)) {
+    let changed: number | null = null;
+    if (previousId !== null) {
+      const previousStep = await findStepByName(store, previousId, step.step_name);
+      const result = await modelChanges(store, step.execution_step_id, previousStep ?? null);
+      changed = result.changes.filter((c) => c.change !== "D").length;
+    }
+    steps.push({ ...step, changed_models: changed });
+  }
+  return { execution, previous_execution_id: previousId, steps };
+}
