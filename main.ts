@@ -24,7 +24,18 @@ function passwordsInArgs(args: readonly string[]): string[] {
   return passwords.filter((p): p is string => p !== undefined && p !== "");
 }
 
+// Exiting closes the connection, so the server rolls back any open transaction; the embedded
+// store discards an uncommitted one on its next start (PostgreSQL's WAL recovery).
+function exitOnSignal(signal: "SIGINT" | "SIGTERM", exitCode: number): void {
+  Deno.addSignalListener(signal, () => {
+    console.error(`error: interrupted by ${signal}: any unfinished write was rolled back`);
+    Deno.exit(exitCode);
+  });
+}
+
 if (import.meta.main) {
+  exitOnSignal("SIGINT", 130);
+  exitOnSignal("SIGTERM", 143);
   const args = Deno.args;
   let exitCode = 0;
   try {

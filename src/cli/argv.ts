@@ -6,6 +6,7 @@ const OPTIONS_WITH_VALUES = new Set([
   "--log-level",
   "--db",
   "--connect-timeout",
+  "--statement-timeout",
   "--format",
   "--pipeline",
 ]);

@@ -12,6 +12,7 @@ export interface GlobalOptions {
   logLevel: string;
   db?: string;
   connectTimeout: string;
+  statementTimeout: string;
   format: string;
   pipeline?: string;
 }
@@ -26,7 +27,10 @@ export const DEFAULT_PIPELINE = "default";
 export const OUTPUT_FORMATS = ["text", "json"] as const;
 
 /** Default seconds to wait for a server connection or for the embedded store's lock. */
-export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+
+/** Default limit on any one statement and on waiting for a row lock, in seconds. */
+export const DEFAULT_STATEMENT_TIMEOUT_SECONDS = 120;
 
 /** Shared by the commands; built once per process by the program. */
 export class CliContext {
@@ -56,6 +60,7 @@ export class CliContext {
     this.log.debug(`Using the store ${target.display}`);
     return withStore(target, {
       connectTimeoutSeconds: parseSeconds(options.connectTimeout, "--connect-timeout"),
+      statementTimeoutSeconds: parseSeconds(options.statementTimeout, "--statement-timeout"),
       log: this.log,
       migrateEmbedded,
     }, work);

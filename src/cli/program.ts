@@ -7,6 +7,7 @@ import {
   CliContext,
   DEFAULT_CONNECT_TIMEOUT_SECONDS,
   DEFAULT_PIPELINE,
+  DEFAULT_STATEMENT_TIMEOUT_SECONDS,
   type GlobalOptions,
   PIPELINE_ENV,
 } from "./context.ts";
@@ -72,6 +73,11 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
       "--connect-timeout <seconds>",
       "how long to wait for the server or the embedded store's lock",
       String(DEFAULT_CONNECT_TIMEOUT_SECONDS),
+    )
+    .option(
+      "--statement-timeout <seconds>",
+      "the longest any statement or row-lock wait may take",
+      String(DEFAULT_STATEMENT_TIMEOUT_SECONDS),
     )
     .showSuggestionAfterError(true)
     // Command names only in the overview: the arguments make the column too wide to read.

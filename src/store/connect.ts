@@ -7,6 +7,7 @@ import { upgrade } from "./migrate.ts";
 
 export interface OpenOptions {
   connectTimeoutSeconds: number;
+  statementTimeoutSeconds: number;
   log: Log;
   /** The embedded store is created and migrated on first use; a server is migrated explicitly. */
   migrateEmbedded?: boolean;
@@ -43,9 +44,11 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
     });
   }
   const { openPostgresStore } = await import("./postgres_store.ts");
-  return openPostgresStore({
+  return await openPostgresStore({
     url: target.url,
+    display: target.display,
     connectTimeoutSeconds: options.connectTimeoutSeconds,
+    statementTimeoutSeconds: options.statementTimeoutSeconds,
     log: options.log,
   });
 }

@@ -3,15 +3,26 @@ import postgres from "postgres";
 import type { Log } from "../log.ts";
 import { VERSION } from "../version.ts";
 import type { Queryable, Store } from "./database.ts";
+import { retryTransient } from "./retry.ts";
 
 export interface PostgresOptions {
   url: string;
+  display: string;
   connectTimeoutSeconds: number;
+  statementTimeoutSeconds: number;
   log: Log;
 }
 
-/** Opens a single-connection client; postgres.js connects lazily, on the first query. */
-export function openPostgresStore(options: PostgresOptions): Store {
+// Per-transaction limits, set with set_config(…, true) (= SET LOCAL): a transaction-pooling
+// PgBouncer rejects them as startup parameters and would leak session-level SETs.
+const SET_LIMITS = "SELECT set_config('statement_timeout', $1, true), " +
+  "set_config('lock_timeout', $1, true)";
+
+/**
+ * Opens a single-connection client and connects, retrying while the server is down, starting
+ * up or out of connections, for up to the connect timeout.
+ */
+export async function openPostgresStore(options: PostgresOptions): Promise<Store> {
   const agent = Deno.env.get("DPO_AGENT");
   const sql = postgres(options.url, {
     max: 1,
@@ -22,6 +33,7 @@ export function openPostgresStore(options: PostgresOptions): Store {
     onnotice: (notice) => options.log.debug(`PostgreSQL notice: ${notice.message}`),
     connection: { application_name: agent ? `dpo/${VERSION} ${agent}` : `dpo/${VERSION}` },
   });
+  const limits = [`${Math.round(options.statementTimeoutSeconds * 1000)}ms`];
   const queryable = (runner: postgres.Sql | postgres.TransactionSql): Queryable => ({
     query: async <Row>(text: string, params: readonly unknown[] = []) =>
       (await runner.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
@@ -30,11 +42,27 @@ export function openPostgresStore(options: PostgresOptions): Store {
       await runner.unsafe(script);
     },
   });
+  const transaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> =>
+    (await sql.begin(async (tx) => {
+      await tx.unsafe(SET_LIMITS, limits);
+      return await work(queryable(tx));
+    })) as T;
+  try {
+    await retryTransient(() => sql.unsafe("SELECT 1"), {
+      timeoutSeconds: options.connectTimeoutSeconds,
+      log: options.log,
+      what: `PostgreSQL at ${options.display}`,
+    });
+  } catch (error) {
+    await sql.end({ timeout: 0 });
+    throw error;
+  }
   return {
     kind: "postgres",
-    ...queryable(sql),
-    transaction: async <T>(work: (tx: Queryable) => Promise<T>) =>
-      (await sql.begin((tx) => work(queryable(tx)))) as T,
+    // A statement outside a transaction gets its own, so that the limits apply to it too.
+    query: (text, params) => transaction((tx) => tx.query(text, params)),
+    exec: (script) => transaction((tx) => tx.exec(script)),
+    transaction,
     close: () => sql.end({ timeout: 5 }),
   };
 }
