@@ -1,7 +1,7 @@
 /** The workflows on steps: record a step's model checksums, complete it. */
 import { NotFoundError } from "../errors.ts";
 import { expandModelPatterns } from "../files/glob.ts";
-import { hashFiles } from "../files/hash_pool.ts";
+import { hashFiles, type HashProgress } from "../files/hash_pool.ts";
 import { nameModels } from "../files/model_names.ts";
 import type { Log } from "../log.ts";
 import type { Queryable, Store } from "../store/database.ts";
@@ -17,6 +17,8 @@ export interface RecordStepOptions {
   stepName: string;
   basePath: string;
   patterns: readonly string[];
+  /** Told how many files there are, then how hashing advances (for a progress bar). */
+  progress?: { start(totalFiles: number): void; advance: HashProgress };
 }
 
 /** A recorded step. */
@@ -37,7 +39,7 @@ export async function recordStep(
   log: Log,
 ): Promise<RecordedStep> {
   assertExecutionOpen(await requireExecution(store, options.executionId));
-  const modelChecksums = await fingerprintModels(options.basePath, options.patterns, log);
+  const modelChecksums = await fingerprintModels(options, log);
   const stepId = crypto.randomUUID();
   const stepName = options.stepName.toUpperCase();
   await store.transaction(async (tx) => {
@@ -92,8 +94,7 @@ export async function requireStep(db: Queryable, stepId: string): Promise<StepRo
 }
 
 async function fingerprintModels(
-  basePath: string,
-  patterns: readonly string[],
+  { basePath, patterns, progress }: RecordStepOptions,
   log: Log,
 ): Promise<ModelChecksum[]> {
   const files = expandModelPatterns(basePath, patterns);
@@ -104,6 +105,7 @@ async function fingerprintModels(
     );
   }
   const pathByModel = nameModels(files);
-  const checksums = await hashFiles(basePath, [...pathByModel.values()]);
+  progress?.start(pathByModel.size);
+  const checksums = await hashFiles(basePath, [...pathByModel.values()], progress?.advance);
   return [...pathByModel.keys()].map((name, i) => ({ name, checksum: checksums[i] }));
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { recordStep } from "../../service/steps.ts";
 import { parseExecutionId, parseStepName } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
+import { ProgressLine } from "../progress.ts";
 
 export function registerInitStep(program: Command, cli: CliContext): void {
   program.command("init-step")
@@ -26,9 +27,16 @@ export function registerInitStep(program: Command, cli: CliContext): void {
     ) => {
       const executionId = parseExecutionId(executionIdText);
       const stepName = parseStepName(stepNameText);
+      const progress = new ProgressLine();
       const step = await cli.withStore((store) =>
-        recordStep(store, { executionId, stepName, basePath, patterns }, cli.log)
-      );
+        recordStep(store, {
+          executionId,
+          stepName,
+          basePath,
+          patterns,
+          progress: { start: (n) => progress.start(n), advance: (d) => progress.advance(d) },
+        }, cli.log)
+      ).finally(() => progress.finish());
       cli.emit({
         step_id: step.stepId,
         execution_id: executionId,
