@@ -29,12 +29,18 @@ export function parseStepId(value: string): string {
   return parseUuid(value, "Step id", "use an id printed by init-step");
 }
 
-/** A previous execution id; "" or NO_LAST_SUCCESSFUL_EXECUTION mean there is none (null). */
-export function parsePreviousExecutionId(value: string): string | null {
+/**
+ * An execution id that may be "" or NO_LAST_SUCCESSFUL_EXECUTION, which mean there is none
+ * (null): what get-last-successful-execution prints on a first run.
+ */
+export function parsePreviousExecutionId(
+  value: string,
+  what = "Previous execution id",
+): string | null {
   if (value.trim() === "" || value.trim() === NO_LAST_SUCCESSFUL_EXECUTION) return null;
   return parseUuid(
     value,
-    "Previous execution id",
+    what,
     `use an id printed by get-last-successful-execution, or "" when there is none`,
   );
 }

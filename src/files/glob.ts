@@ -46,7 +46,7 @@ function assertFolder(basePath: string): void {
     throw new FileError(`Cannot read base path "${basePath}": ${(error as Error).message}`);
   }
   if (!info.isDirectory) {
-    throw new UsageError(
+    throw new FileError(
       `Base path "${basePath}" is not a folder: give the folder that holds the model files`,
     );
   }

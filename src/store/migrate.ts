@@ -28,10 +28,10 @@ export async function upgrade(store: Store, target: string, log: Log): Promise<s
   const targetIndex = target === "head"
     ? migrations.length - 1
     : findRevision(migrations, target, "db upgrade");
-  return await store.transaction(async (tx) => {
+  const appliedNames = await store.transaction(async (tx) => {
     await lockMigrations(tx, log);
     const applied = await readOrCreateVersionTable(tx, migrations, log);
-    const appliedNames: string[] = [];
+    const names: string[] = [];
     for (const migration of migrations.slice(0, targetIndex + 1)) {
       if (applied.has(migration.name)) continue;
       await tx.exec(migration.up);
@@ -39,12 +39,14 @@ export async function upgrade(store: Store, target: string, log: Log): Promise<s
         "INSERT INTO dpo.schema_migrations (version) VALUES ($1)",
         [migration.name],
       );
-      log.info(`Applied migration ${migration.name}`);
-      appliedNames.push(migration.name);
+      names.push(migration.name);
     }
-    if (appliedNames.length === 0) log.info("The database is already at the requested revision");
-    return appliedNames;
+    return names;
   });
+  // Logged once committed: the run is one transaction, so a later failure undoes every step.
+  for (const name of appliedNames) log.info(`Applied migration ${name}`);
+  if (appliedNames.length === 0) log.info("The database is already at the requested revision");
+  return appliedNames;
 }
 
 /** Reverts migrations down to `target`: a revision, "-N" steps or "base" (removes everything). */
@@ -52,7 +54,8 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
   const migrations = await loadMigrations();
   // Checked first: an unknown revision is a usage error even when there is nothing to revert.
   if (target !== "base" && !/^-\d+$/.test(target)) findRevision(migrations, target, "db downgrade");
-  return await store.transaction(async (tx) => {
+  let droppedAlembicTable = false;
+  const revertedNames = await store.transaction(async (tx) => {
     await lockMigrations(tx, log);
     if (!await versionTableExists(tx)) {
       log.info("The database has no dpo schema: nothing to downgrade");
@@ -65,12 +68,17 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
     for (const migration of appliedInOrder.slice(keep).reverse()) {
       await tx.exec(migration.down);
       await tx.query("DELETE FROM dpo.schema_migrations WHERE version = $1", [migration.name]);
-      log.info(`Reverted migration ${migration.name}`);
       reverted.push(migration.name);
     }
-    if (keep === 0) await dropEmptySchema(tx, log);
+    if (keep === 0) droppedAlembicTable = await dropEmptySchema(tx);
     return reverted;
   });
+  // Logged once committed, as upgrade() does.
+  for (const name of revertedNames) log.info(`Reverted migration ${name}`);
+  if (droppedAlembicTable) {
+    log.info("Dropped the Python DPO's version table public.alembic_version_dpo");
+  }
+  return revertedNames;
 }
 
 /** Every migration with when it was applied (null when pending), oldest first. */
@@ -162,17 +170,17 @@ async function adoptPythonDatabase(
   await tx.query("UPDATE public.alembic_version_dpo SET version_num = $1", [lastRevision]);
 }
 
-async function dropEmptySchema(tx: Queryable, log: Log): Promise<void> {
+/** Drops dpo's version table and schema; true when the Python tool's version table went too. */
+async function dropEmptySchema(tx: Queryable): Promise<boolean> {
   await tx.exec("DROP TABLE dpo.schema_migrations");
-  if (await alembicRevision(tx) !== null) {
-    await tx.exec("DROP TABLE public.alembic_version_dpo");
-    log.info("Dropped the Python DPO's version table public.alembic_version_dpo");
-  }
+  const droppedAlembicTable = await alembicRevision(tx) !== null;
+  if (droppedAlembicTable) await tx.exec("DROP TABLE public.alembic_version_dpo");
   const [{ count }] = await tx.query<{ count: string }>(
     `SELECT count(*)::text AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'dpo'`,
   );
   if (count === "0") await tx.exec("DROP SCHEMA dpo");
+  return droppedAlembicTable;
 }
 
 async function versionTableExists(db: Queryable): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
 import { expandModelPatterns } from "../../src/files/glob.ts";
 import { FileHasher } from "../../src/files/hash.ts";
-import { NotFoundError, UsageError } from "../../src/errors.ts";
+import { FileError, NotFoundError, UsageError } from "../../src/errors.ts";
 import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 
 Deno.test("FileHasher.sha256() matches sha256sum, across its 1 MiB chunks", async () => {
@@ -64,6 +64,6 @@ Deno.test("expandModelPatterns() behaves like pathlib's glob under base-path", a
   });
   await t.step("base-path must be an existing folder", () => {
     throws(() => expandModelPatterns(`${base}/missing`, ["*"]), NotFoundError);
-    throws(() => expandModelPatterns(`${base}/a.sql`, ["*"]), UsageError);
+    throws(() => expandModelPatterns(`${base}/a.sql`, ["*"]), FileError);
   });
 });

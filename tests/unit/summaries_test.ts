@@ -28,6 +28,7 @@ Deno.test("stepSummary() is the Python tool's line", () => {
       completed_on: "2026-11-24T21:18:53+00:00",
       execution_time_ms: "208",
       rows_processed: "2147483647",
+      failure_reason: null,
       model_count: "2",
     }),
     "Completed Execution Step: LOAD; Started On: 2026-11-24T21:18:52.792147+00:00; " +

@@ -13,7 +13,7 @@ export function registerGetExecutionCompletionTimestamp(program: Command, cli: C
     )
     .argument("<execution-id>", "an id printed by init-execution")
     .action(async (executionIdText: string) => {
-      const executionId = parsePreviousExecutionId(executionIdText);
+      const executionId = parsePreviousExecutionId(executionIdText, "Execution id");
       const timestamp = await cli.withStore((store) =>
         executionCompletionTimestamp(store, executionId)
       );

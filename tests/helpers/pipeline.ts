@@ -1,0 +1,253 @@
+/**
+ * Helpers for the end-to-end tests: the same scenario on a PostgreSQL database and on an
+ * embedded PGlite store, rows read back from either, and the shapes of dpo's outputs.
+ */
+import { createHash } from "node:crypto";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { PGlite } from "@electric-sql/pglite";
+import type { CliOptions, CliResult } from "./cli.ts";
+import { dpoOk } from "./cli.ts";
+import { temporaryFolder } from "./model_tree.ts";
+import { databaseUrl, superuserClient, type TestDatabase } from "./postgres_server.ts";
+
+/** The two stores every pipeline scenario runs on. */
+export const STORE_KINDS = ["PostgreSQL", "PGlite"] as const;
+export type StoreKind = typeof STORE_KINDS[number];
+
+/** A fresh, migrated store, how to name it on the command line, and a way to read its rows. */
+export interface StoreUnderTest {
+  kind: StoreKind;
+  /** The arguments that name the store, placed before the command. */
+  args: string[];
+  /**
+   * How to reach the same store without naming it in argv: DPO_DATABASE_URL for PostgreSQL,
+   * the working directory whose `.dpo` holds it for PGlite.
+   */
+  implicit: CliOptions;
+  /** Rows of one read-only query; cast numbers and times to text in SQL to compare them. */
+  rows(query: string): Promise<Record<string, unknown>[]>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * A PostgreSQL test database (collated by ICU en-US) after `dpo db upgrade`, or a migrated PGlite
+ * store in `.dpo` of a temporary folder. `await using` drops or removes it.
+ */
+export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTest> {
+  if (kind === "PostgreSQL") {
+    const db = await createLinguisticTestDatabase();
+    try {
+      await dpoOk([db.url, "db", "upgrade"]);
+    } catch (error) {
+      await db[Symbol.asyncDispose]();
+      throw error;
+    }
+    return {
+      kind,
+      args: [db.url],
+      implicit: { env: { DPO_DATABASE_URL: db.url } },
+      rows: async (query) => [...await db.sql.unsafe(query)],
+      [Symbol.asyncDispose]: () => db[Symbol.asyncDispose](),
+    };
+  }
+  const folder = await temporaryFolder();
+  const storeDir = `${folder.path}/.dpo`;
+  await copyFolder(await migratedPgliteTemplate(), storeDir);
+  return {
+    kind,
+    args: ["--db", `pglite:${storeDir}`],
+    implicit: { cwd: folder.path },
+    rows: async (query) => {
+      // Opened only between CLI calls: PGlite allows one process per data directory.
+      const pglite = await PGlite.create(`${storeDir}/pgdata`);
+      try {
+        return (await pglite.query<Record<string, unknown>>(query)).rows;
+      } finally {
+        await pglite.close();
+      }
+    },
+    [Symbol.asyncDispose]: () => folder[Symbol.asyncDispose](),
+  };
+}
+
+let linguisticCounter = 0;
+
+/**
+ * A test database like createTestDatabase()'s, but collated by ICU's en-US, as production servers
+ * often are: there "_x" sorts before "a" and "B" after it, so only an explicit code-point order
+ * passes the comparisons (the test cluster's own C.UTF-8 sorts by code point anyway).
+ */
+async function createLinguisticTestDatabase(): Promise<TestDatabase> {
+  const name = `dpo_test_icu_${Date.now().toString(36)}_${Deno.pid}_${linguisticCounter++}`;
+  const admin = superuserClient();
+  try {
+    await admin.unsafe(
+      `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+    );
+  } finally {
+    await admin.end();
+  }
+  const sql = superuserClient(name);
+  return {
+    name,
+    url: databaseUrl(name),
+    sql,
+    async [Symbol.asyncDispose]() {
+      await sql.end();
+      const dropper = superuserClient();
+      try {
+        await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+let pgliteTemplate: Promise<string> | undefined;
+
+/**
+ * A PGlite store that dpo created and migrated, made once per test process: creating one takes
+ * seconds, copying it a fraction of one. Removed when the process ends.
+ */
+function migratedPgliteTemplate(): Promise<string> {
+  pgliteTemplate ??= (async () => {
+    const folder = await Deno.makeTempDir({ prefix: "dpo-pglite-template-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(folder, { recursive: true }));
+    const storeDir = `${folder}/store`;
+    await dpoOk(["--db", `pglite:${storeDir}`, "db", "upgrade"]);
+    return storeDir;
+  })();
+  return pgliteTemplate;
+}
+
+async function copyFolder(from: string, to: string): Promise<void> {
+  const output = await new Deno.Command("cp", { args: ["-a", from, to], stdin: "null" }).output();
+  if (!output.success) {
+    throw new Error(`cp -a ${from} ${to} failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+}
+
+/** Every row of dpo's three tables, to show that a failed command wrote nothing. */
+export async function snapshotTables(
+  rows: (query: string) => Promise<Record<string, unknown>[]>,
+): Promise<string> {
+  const tables = [
+    ["dpo.execution", "execution_id"],
+    ["dpo.execution_step", "execution_step_id"],
+    ["dpo.execution_step_model", "execution_step_model_id"],
+  ];
+  const snapshot: Record<string, unknown> = {};
+  for (const [table, key] of tables) {
+    snapshot[table] = await rows(`SELECT t::text AS row FROM ${table} t ORDER BY ${key}`);
+  }
+  return JSON.stringify(snapshot);
+}
+
+/** Lower-case hex SHA-256 of a file's bytes, as `sha256sum` prints it. */
+export async function sha256OfFile(path: string): Promise<string> {
+  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+}
+
+/** Python's isoformat() in UTC, as dpo prints times: microseconds when not zero, `+00:00`. */
+export const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/;
+
+const LOG_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z - dpo - /gm;
+const DATA_TIMESTAMP = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00/g;
+const DURATION = /\d+h \d+m \d+s/g;
+
+/**
+ * Masks what changes from run to run in dpo's log lines: the log time becomes `<log> - dpo - `,
+ * a database time `<time>`, a duration `<duration>`.
+ */
+export function maskLog(stderr: string): string {
+  return stderr.replace(LOG_PREFIX, "<log> - dpo - ").replace(DATA_TIMESTAMP, "<time>")
+    .replace(DURATION, "<duration>");
+}
+
+/** A failure as main.ts reports it: the exit code, nothing on stdout, one `error: ` line. */
+export function assertCleanFailure(result: CliResult, code: 1 | 2, message: RegExp): void {
+  assertEquals(result.code, code, `exit code; stderr: ${result.stderr}`);
+  assertEquals(result.stdout, "");
+  assert(!result.stderr.includes("    at "), `a stack trace on stderr: ${result.stderr}`);
+  const lines = result.stderr.split("\n");
+  assertEquals(lines.length, 2, `not one line on stderr: ${result.stderr}`);
+  assertEquals(lines[1], "");
+  assert(lines[0].startsWith("error: "), `stderr does not start with "error: ": ${lines[0]}`);
+  assert(message.test(lines[0]), `stderr ${JSON.stringify(lines[0])} does not match ${message}`);
+}
+
+/** A role with a password and no privileges yet; `await using` drops it. */
+export async function createTestRole(): Promise<
+  { name: string; password: string; [Symbol.asyncDispose](): Promise<void> }
+> {
+  const name = `dpo_role_${Date.now().toString(36)}_${Deno.pid}`;
+  const password = `pw-${crypto.randomUUID()}`;
+  const admin = superuserClient();
+  try {
+    // DDL takes no parameters; the name and the password are both generated above.
+    await admin.unsafe(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    password,
+    async [Symbol.asyncDispose]() {
+      const dropper = superuserClient();
+      try {
+        await dropper.unsafe(`DROP ROLE IF EXISTS ${name}`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const READ_OVERRIDES = "-dac_override,-dac_read_search";
+
+/**
+ * Runs dpo so that file permissions bind it. Root reads a mode-000 file anyway, so as root the
+ * CLI runs through `setpriv` without the capabilities that override them (root still owns the
+ * deno cache it needs). Returns `{ skipped: reason }` when that cannot be done.
+ */
+export async function runDpoBoundByFileModes(
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<CliResult | { skipped: string }> {
+  const denoArgs = ["run", "-A", "--quiet", MAIN, ...args];
+  const asRoot = Deno.uid() === 0;
+  const program = asRoot ? "setpriv" : Deno.execPath();
+  const programArgs = asRoot
+    ? [
+      `--inh-caps=${READ_OVERRIDES}`,
+      `--bounding-set=${READ_OVERRIDES}`,
+      "--",
+      Deno.execPath(),
+      ...denoArgs,
+    ]
+    : denoArgs;
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command(program, {
+      args: programArgs,
+      cwd: options.cwd,
+      env: { DPO_DATABASE_URL: "", PGPASSWORD: "", PGHOST: "", PGUSER: "", ...options.env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return { skipped: "running as root and setpriv (util-linux) is not installed" };
+    }
+    throw error;
+  }
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
