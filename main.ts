@@ -18,10 +18,19 @@ function describeFailure(error: unknown, verbose: boolean): string {
 function passwordsInArgs(args: readonly string[]): string[] {
   const passwords = [Deno.env.get("PGPASSWORD")];
   for (const text of [...args, Deno.env.get("DPO_DATABASE_URL") ?? ""]) {
-    const match = text.match(/^[a-z0-9+.-]+:\/\/[^:/@?#]*:([^@/?#]+)@/i);
-    if (match) passwords.push(match[1], decodeURIComponent(match[1]));
+    // Anywhere in the argument (--db=<url>), up to the authority's last "@", as redactUrl() does.
+    const match = text.match(/[a-z0-9+.-]+:\/\/[^:/@?#\s]*:([^/?#\s]+)@/i);
+    if (match) passwords.push(match[1], decodedOrAsIs(match[1]));
   }
   return passwords.filter((p): p is string => p !== undefined && p !== "");
+}
+
+function decodedOrAsIs(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 // Exiting closes the connection, so the server rolls back any open transaction; the embedded

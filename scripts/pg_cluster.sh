@@ -8,6 +8,11 @@
 # The cluster listens on 127.0.0.1 only, on a free port picked at start, and on a Unix socket in
 # <dir>. It never touches Debian's own `main` cluster (port 5432), which a fresh
 # `apt-get install postgresql` may create and start.
+#
+# DPO_PG_MAX_CONNECTIONS sets max_connections when the cluster is created (default 200).
+#
+# TLS is off unless DPO_PG_SSL_DIR names a folder holding server.crt and server.key (and, for
+# client certificates, ca.crt) when the cluster is created: then the server runs with ssl = on.
 set -euo pipefail
 
 readonly superuser=postgres
@@ -128,10 +133,32 @@ init_cluster() {
 listen_addresses = '$host'
 unix_socket_directories = '$socket_dir_sql'
 ssl = off
-max_connections = 200
+max_connections = ${DPO_PG_MAX_CONNECTIONS:-200}
 # Durability is pointless for a cluster deleted after the run; fsync=off makes tests faster.
 fsync = off
 CONF
+  if [[ -n "${DPO_PG_SSL_DIR:-}" ]]; then configure_ssl "$DPO_PG_SSL_DIR"; fi
+}
+
+# Copies the certificate files into the data folder, owned by the server's user with the key at
+# mode 0600 (the server refuses a key that others can read), and turns TLS on.
+configure_ssl() {
+  local ssl_dir=$1 file
+  for file in server.crt server.key; do
+    [[ -r "$ssl_dir/$file" ]] || die "DPO_PG_SSL_DIR=$ssl_dir holds no readable $file"
+  done
+  local files=(server.crt server.key)
+  if [[ -f "$ssl_dir/ca.crt" ]]; then files+=(ca.crt); fi
+  for file in "${files[@]}"; do
+    (umask 077 && cp "$ssl_dir/$file" "$data_dir/$file")
+    if [[ $EUID -eq 0 ]]; then chown postgres: "$data_dir/$file"; fi
+  done
+  {
+    echo "ssl = on"
+    echo "ssl_cert_file = 'server.crt'"
+    echo "ssl_key_file = 'server.key'"
+    if [[ -f "$data_dir/ca.crt" ]]; then echo "ssl_ca_file = 'ca.crt'"; fi
+  } >>"$data_dir/postgresql.conf"
 }
 
 start_cluster() {

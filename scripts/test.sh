@@ -2,8 +2,9 @@
 # dpo's test command: ./scripts/test.sh [extra `deno test` args, e.g. --filter NAME]
 #
 # Installs the pinned deno if needed, starts a throwaway PostgreSQL cluster on a free loopback
-# port, runs `deno test` with the cluster's DPO_TEST_PG_* variables exported, then stops the
-# cluster and deletes it whatever happened. Exits with deno test's exit code.
+# port and a PgBouncer in transaction mode in front of it, runs `deno test` with their
+# DPO_TEST_PG_* and DPO_TEST_PGBOUNCER_* variables exported, then stops both and deletes them
+# whatever happened. Exits with deno test's exit code.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +27,7 @@ chmod 755 "$cluster_dir"
 
 # shellcheck disable=SC2317 # reached only through the EXIT trap
 cleanup() {
+  "$repo_root/scripts/pgbouncer.sh" stop "$cluster_dir/pgbouncer" >&2 || true
   "$repo_root/scripts/pg_cluster.sh" stop "$cluster_dir" >&2 || true
   rm -rf "$cluster_dir"
 }
@@ -36,11 +38,13 @@ trap 'exit 143' TERM
 
 # The env file goes to stderr: useful in a log, but not part of the test output.
 "$repo_root/scripts/pg_cluster.sh" start "$cluster_dir" >&2
+"$repo_root/scripts/pgbouncer.sh" start "$cluster_dir/pgbouncer" 127.0.0.1 \
+  "$(sed -n 's/^DPO_TEST_PG_PORT=//p' "$cluster_dir/env")" >&2
 
 # KEY=value lines, exported one by one rather than sourced, so a path is never run as code.
 while IFS='=' read -r key value; do
   if [[ -n "$key" ]]; then export "$key=$value"; fi
-done <"$cluster_dir/env"
+done < <(cat "$cluster_dir/env" "$cluster_dir/pgbouncer/env")
 
 status=0
 deno test -A --frozen tests/ "$@" || status=$?

@@ -64,13 +64,24 @@ export function parseStoreUrl(text: string): StoreTarget {
       }" is malformed: use postgresql://user:password@host:port/dbname`,
     );
   }
-  const password = parsed.password === "" ? undefined : decodeURIComponent(parsed.password);
+  let password: string | undefined;
+  try {
+    password = parsed.password === "" ? undefined : decodeURIComponent(parsed.password);
+  } catch {
+    throw new UsageError(
+      `Database URL "${redactUrl(text)}" has a malformed %-escape in its password: ` +
+        'write "%" as %25',
+    );
+  }
   return { kind: "postgres", url, display: redactUrl(url), password };
 }
 
-/** Replaces the password of a URL-like string with "***", even when the URL does not parse. */
+/**
+ * Replaces the password of a URL-like string with "***", even when the URL does not parse. Up to
+ * the last "@" of the authority: postgres.js and the URL parser accept a raw "@" in a password.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*:)[^@/?#]*@/i, "$1***@");
+  return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*:)[^/?#]*@/i, "$1***@");
 }
 
 /** Removes every occurrence of each secret from a message. */
@@ -79,7 +90,7 @@ export function redactSecrets(message: string, secrets: readonly (string | undef
   for (const secret of secrets) {
     if (secret) redacted = redacted.replaceAll(secret, "***");
   }
-  return redacted.replace(/([a-z0-9+.-]+:\/\/[^:/@\s]*:)[^@/\s]*@/gi, "$1***@");
+  return redacted.replace(/([a-z0-9+.-]+:\/\/[^:/@\s]*:)[^/?#\s]*@/gi, "$1***@");
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

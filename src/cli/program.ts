@@ -87,6 +87,8 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
     })
     .hook("preAction", () => {
       configureLogging(parseLogLevel(program.opts<GlobalOptions>().logLevel));
+      // Checked before the command runs: a bad --format must not follow a write.
+      cli.wantsJson();
     });
   for (const register of COMMANDS) register(program, cli);
   await program.parseAsync(argv, { from: "user" });

@@ -4,6 +4,7 @@ import { DatabaseError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
 import { upgrade } from "./migrate.ts";
+import { isTlsNotOffered } from "./tls.ts";
 
 export interface OpenOptions {
   connectTimeoutSeconds: number;
@@ -77,7 +78,33 @@ export function translateDatabaseError(error: unknown, target: StoreTarget): unk
   const secrets = target.kind === "postgres" ? [target.password] : [];
   const serverMessage = redactSecrets(driver.message ?? "", secrets);
   const make = (text: string) => new DatabaseError(redactSecrets(text, secrets), { cause: error });
+  const certificate = `The TLS certificate of PostgreSQL at ${where}`;
+  if (isTlsNotOffered(error)) {
+    return make(
+      `PostgreSQL at ${where} does not accept TLS connections, which sslmode requires: ` +
+        "turn ssl on in the server, or use sslmode=prefer or sslmode=disable",
+    );
+  }
   switch (code) {
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_GET_ISSUER_CERT":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "CERT_SIGNATURE_FAILURE":
+      return make(
+        `${certificate} is not signed by a trusted CA (${serverMessage}): give the CA's ` +
+          "certificate with sslrootcert=<file> or PGSSLROOTCERT, or skip the check with " +
+          "sslmode=require",
+      );
+    case "CERT_HAS_EXPIRED":
+    case "CERT_NOT_YET_VALID":
+      return make(`${certificate} is not valid now (${serverMessage}): renew it`);
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return make(
+        `${certificate} does not name the host in the URL (${serverMessage}): connect by a ` +
+          "name the certificate lists, or check only the CA with sslmode=verify-ca",
+      );
     case "ECONNREFUSED":
       return make(
         `Cannot connect to PostgreSQL at ${where}: connection refused; ` +
@@ -114,8 +141,9 @@ export function translateDatabaseError(error: unknown, target: StoreTarget): unk
       );
     case "42501":
       return make(
-        `Permission denied in ${where}: ${serverMessage}; grant the role what ` +
-          "README.md's least-privilege setup lists",
+        `Permission denied in ${where}: ${serverMessage}; run "dpo db upgrade" and ` +
+          '"db downgrade" as the role that owns schema dpo, and grant the role of other ' +
+          "commands what README.md's least-privilege setup lists",
       );
     case "53300":
       return make(`PostgreSQL at ${where} has no free connection: ${serverMessage}`);

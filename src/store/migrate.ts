@@ -1,5 +1,5 @@
 /** Applies and reverts migrations; the statements on dpo.schema_migrations live here. */
-import { ConflictError, UsageError } from "../errors.ts";
+import { ConflictError, DatabaseError, UsageError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Queryable, Store } from "./database.ts";
 import {
@@ -113,14 +113,76 @@ export async function headRevision(): Promise<string> {
   return (await loadMigrations()).at(-1)!.name;
 }
 
+/**
+ * Takes the migration lock for the rest of the transaction. A process that has to wait says who
+ * it waits for; a wait longer than lock_timeout (--statement-timeout) fails naming the holder.
+ */
 async function lockMigrations(tx: Queryable, log: Log): Promise<void> {
   const [{ locked }] = await tx.query<{ locked: boolean }>(
     "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked",
     [MIGRATION_LOCK_KEY],
   );
   if (locked) return;
-  log.info("Waiting for another dpo process that is migrating this database");
-  await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
+  const holder = await migrationLockHolder(tx);
+  const heldBy = holder ? `; the lock is held by ${describeHolder(holder)}` : "";
+  log.info(`Waiting for another dpo process that is migrating this database${heldBy}`);
+  // A timed-out wait aborts the transaction; the savepoint keeps it usable to name the holder.
+  await tx.exec("SAVEPOINT dpo_migration_lock");
+  try {
+    await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
+  } catch (error) {
+    if (!LOCK_WAIT_EXPIRED.has((error as { code?: unknown })?.code as string)) throw error;
+    await tx.exec("ROLLBACK TO SAVEPOINT dpo_migration_lock");
+    const [{ bound }] = await tx.query<{ bound: string }>(
+      "SELECT current_setting('lock_timeout') AS bound",
+    );
+    const current = await migrationLockHolder(tx);
+    throw new DatabaseError(
+      `Cannot take the migration lock within ${bound}: ` +
+        (current
+          ? `it is held by ${describeHolder(current)}; let that process finish, or raise ` +
+            "--statement-timeout"
+          : "its holder has just released it; run the command again"),
+      { cause: error },
+    );
+  }
+  await tx.exec("RELEASE SAVEPOINT dpo_migration_lock");
+}
+
+// lock_timeout (55P03) or statement_timeout (57014): both are set to --statement-timeout, and
+// either may fire first.
+const LOCK_WAIT_EXPIRED = new Set(["55P03", "57014"]);
+
+interface LockHolder {
+  pid: number;
+  application_name: string | null;
+  usename: string | null;
+}
+
+/**
+ * The session holding the migration lock, from pg_locks and pg_stat_activity (whose
+ * application_name every role may read), or null once it is gone. A bigint advisory key shows
+ * in pg_locks as classid = its high 32 bits, objid = its low 32 bits and objsubid = 1.
+ */
+async function migrationLockHolder(tx: Queryable): Promise<LockHolder | null> {
+  const rows = await tx.query<LockHolder>(
+    `SELECT a.pid, a.application_name, a.usename
+     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid
+       AND l.objsubid = 1
+     LIMIT 1`,
+    [MIGRATION_LOCK_KEY],
+  );
+  return rows[0] ?? null;
+}
+
+function describeHolder(holder: LockHolder): string {
+  const name = holder.application_name
+    ? `"${holder.application_name}"`
+    : "a session without application_name";
+  return `${name} (pid ${holder.pid}${holder.usename ? `, user "${holder.usename}"` : ""})`;
 }
 
 async function readOrCreateVersionTable(

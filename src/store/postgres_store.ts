@@ -4,6 +4,7 @@ import type { Log } from "../log.ts";
 import { VERSION } from "../version.ts";
 import type { Queryable, Store } from "./database.ts";
 import { retryTransient } from "./retry.ts";
+import { tlsSetup } from "./tls.ts";
 
 export interface PostgresOptions {
   url: string;
@@ -24,8 +25,11 @@ const SET_LIMITS = "SELECT set_config('statement_timeout', $1, true), " +
  */
 export async function openPostgresStore(options: PostgresOptions): Promise<Store> {
   const agent = Deno.env.get("DPO_AGENT");
-  const sql = postgres(options.url, {
+  const tls = tlsSetup(options.url);
+  options.log.debug(`TLS: sslmode=${tls.mode}`);
+  const sql = postgres(tls.url, {
     max: 1,
+    ssl: tls.ssl,
     // Named prepared statements do not survive a transaction-pooling PgBouncer.
     prepare: false,
     connect_timeout: options.connectTimeoutSeconds,

@@ -1,5 +1,6 @@
 /** Retries what fails only because the server is not ready yet, within a bounded time. */
 import type { Log } from "../log.ts";
+import { isTlsNotOffered } from "./tls.ts";
 
 /**
  * Failures worth another try: the server refuses connections (down, restarting), is starting
@@ -10,7 +11,8 @@ const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "57P03", "53300",
 /** True when the error is one a retry can cure. */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" && TRANSIENT_CODES.has(code);
+  // Also ECONNRESET, but a server without TLS stays without TLS however often dpo asks.
+  return typeof code === "string" && TRANSIENT_CODES.has(code) && !isTlsNotOffered(error);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `db upgrade` on a database the Python DPO left at each of its three alembic revisions: the schema
- * ends exactly as that tool's last revision (plus dpo's indexes), every row moves as its migrations
- * moved them, and change detection continues from its last successful execution.
+ * ends exactly as that tool's last revision plus dpo's indexes (at 0002) and the three columns of
+ * 0003 (at head), every row moves as its migrations moved them and belongs to the pipeline
+ * "default", and change detection continues from its last successful execution.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { dpoOk, runDpo } from "../helpers/cli.ts";
@@ -22,7 +23,8 @@ import {
   readDpoRowsVerbatim,
 } from "../fixtures/python_dpo.ts";
 
-const HEAD = "0002_query_indexes";
+const SECOND = "0002_query_indexes";
+const HEAD = "0003_pipelines_and_failures";
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -302,6 +304,27 @@ function expectedAdoptedRows(executions: readonly OldExecutionRow[]) {
   };
 }
 
+/**
+ * readDpoRowsVerbatim() as it reads at head rows written before 0003: each execution row gains
+ * pipeline "default" and an empty failure reason, each step row an empty failure reason.
+ */
+function withColumnsOf0003(verbatimRows: readonly string[]): string[] {
+  return verbatimRows.map((row) =>
+    row.startsWith("execution ")
+      ? row.replace(/\)$/, ",default,)")
+      : row.startsWith("step ")
+      ? row.replace(/\)$/, ",)")
+      : row
+  );
+}
+
+/** Every execution's pipeline and failure reason, and every step's failure reason. */
+async function pipelinesAndFailureReasons(db: TestDatabase) {
+  const executions = await db.sql`SELECT DISTINCT pipeline, failure_reason FROM dpo.execution`;
+  const steps = await db.sql`SELECT DISTINCT failure_reason FROM dpo.execution_step`;
+  return { executions: [...executions], steps: [...steps] };
+}
+
 async function alembicVersions(db: TestDatabase): Promise<string[]> {
   const rows = await db.sql`SELECT version_num FROM public.alembic_version_dpo`;
   return rows.map((row) => row.version_num);
@@ -325,6 +348,7 @@ for (const revision of PYTHON_REVISIONS) {
     assertEquals([upgraded.code, upgraded.stdout], [0, ""]);
     assertEquals(upgraded.stderr.replace(/^\S+ - dpo - /gm, "").split("\n"), [
       `INFO - Adopted the Python DPO's database at alembic revision ${revision}`,
+      `INFO - Applied migration ${SECOND}`,
       `INFO - Applied migration ${HEAD}`,
       "",
     ]);
@@ -332,8 +356,14 @@ for (const revision of PYTHON_REVISIONS) {
     assertEquals(await describeDpoSchema(db.sql), await expectedDpoSchema());
     assertEquals(await readDpoRows(db.sql), expectedRows);
     if (revision === LAST_PYTHON_REVISION) {
-      assertEquals(await readDpoRowsVerbatim(db.sql), rowsBefore);
+      assertEquals(await readDpoRowsVerbatim(db.sql), withColumnsOf0003(rowsBefore));
     }
+    // Everything the Python tool wrote belongs to the pipeline "default" and failed for no
+    // recorded reason.
+    assertEquals(await pipelinesAndFailureReasons(db), {
+      executions: [{ pipeline: "default", failure_reason: null }],
+      steps: [{ failure_reason: null }],
+    });
     // The tables are the Python tool's last revision, so its version table says so.
     assertEquals(await alembicVersions(db), [LAST_PYTHON_REVISION]);
 
@@ -347,9 +377,18 @@ for (const revision of PYTHON_REVISIONS) {
     assertEquals(history.stdout.replace(/applied \S+/g, "applied <time>").split("\n"), [
       "0001_python_schema  applied <time>  " +
       `(adopted from the Python DPO at alembic revision ${revision})`,
+      `${SECOND}  applied <time>`,
       `${HEAD}  applied <time>`,
       "",
     ]);
+
+    // Reverting 0003 leaves the Python tool's last schema exactly, with the same rows.
+    assertEquals(await dpoOk([db.url, "db", "downgrade", "0002"]), "");
+    assertEquals(await describeDpoSchema(db.sql), await expectedDpoSchema("0002"));
+    assertEquals(await readDpoRows(db.sql), expectedRows);
+    if (revision === LAST_PYTHON_REVISION) {
+      assertEquals(await readDpoRowsVerbatim(db.sql), rowsBefore);
+    }
   });
 
   Deno.test(`db upgrade again on a database adopted from ${revision} changes nothing`, async () => {
@@ -419,19 +458,60 @@ for (const revision of PYTHON_REVISIONS) {
       await dpoOk([db.url, "complete-step", stepId]);
       await dpoOk([db.url, "complete-execution", executionId]);
       assertEquals(await dpoOk([db.url, "get-last-successful-execution"]), executionId);
+
+      // The Python tool's runs are the history of the pipeline "default", and of no other.
+      const history = JSON.parse(await dpoOk([db.url, "--format", "json", "executions"]));
+      assertEquals(
+        history.map((e: Record<string, unknown>) => [e.execution_id, e.pipeline, e.status]),
+        [
+          [executionId, "default", "COMPLETED"],
+          [ID.d, "default", "INITIALISED"],
+          [ID.c, "default", "IN_PROGRESS"],
+          [ID.b, "default", "COMPLETED"],
+          [ID.a, "default", "COMPLETED"],
+        ],
+      );
+      assertEquals(
+        await dpoOk([db.url, "--pipeline", "other", "get-last-successful-execution"]),
+        "",
+      );
+
+      // The Python tool never names the new columns, and what it writes still lands in "default".
+      const pythonRun = "a87ff679-a2f3-471d-8b8e-7c3d8c6f0f7a";
+      await insertCurrentRows(db.sql, [{
+        id: pythonRun,
+        status: "COMPLETED",
+        createdOn: "2999-01-01T08:00:00.000001+00:00",
+        updatedOn: "2999-01-01T08:10:00.000002+00:00",
+        startedOn: "2999-01-01T08:00:00.000001+00:00",
+        completedOn: "2999-01-01T08:10:00.000002+00:00",
+        executionTimeMs: 600000,
+        steps: [],
+      }]);
+      assertEquals(await dpoOk([db.url, "get-last-successful-execution"]), pythonRun);
     },
   );
 }
 
-Deno.test("db upgrade 0001 adopts a Python DPO database and stops before 0002", async () => {
+Deno.test("db upgrade 0001 then 0002 adopts a Python DPO database and keeps its schema exactly", async () => {
   await using db = await createPythonDatabase("7d9871ef8afa");
   assertEquals(await dpoOk([db.url, "db", "upgrade", "0001"]), "");
   assertEquals(await dpoOk([db.url, "db", "current"]), "0001_python_schema");
   assertEquals(await readDpoRows(db.sql), expectedAdoptedRows(OLD_EXECUTIONS));
-  assertEquals(await describeDpoSchema(db.sql), await expectedDpoSchema({ queryIndexes: false }));
+  assertEquals(await describeDpoSchema(db.sql), await expectedDpoSchema("0001"));
+
+  assertEquals(await dpoOk([db.url, "db", "upgrade", "0002"]), "");
+  assertEquals(await dpoOk([db.url, "db", "current"]), SECOND);
+  assertEquals(await describeDpoSchema(db.sql), await expectedDpoSchema("0002"));
+  assertEquals(await readDpoRows(db.sql), expectedAdoptedRows(OLD_EXECUTIONS));
 
   assertEquals(await dpoOk([db.url, "db", "upgrade"]), "");
   assertEquals(await describeDpoSchema(db.sql), await expectedDpoSchema());
+  assertEquals(await readDpoRows(db.sql), expectedAdoptedRows(OLD_EXECUTIONS));
+  assertEquals(await pipelinesAndFailureReasons(db), {
+    executions: [{ pipeline: "default", failure_reason: null }],
+    steps: [{ failure_reason: null }],
+  });
   const history = (await dpoOk([db.url, "db", "history"])).split("\n");
   assertMatch(history[0], /\(adopted from the Python DPO at alembic revision 7d9871ef8afa\)$/);
 });

@@ -9,7 +9,7 @@ export interface CliResult {
 }
 
 export interface CliOptions {
-  /** Extra environment; DPO_DATABASE_URL and PG* variables are cleared unless given here. */
+  /** Extra environment; DPO_DATABASE_URL, DPO_PIPELINE, PG* are cleared unless given here. */
   env?: Record<string, string>;
   cwd?: string;
 }
@@ -22,7 +22,14 @@ export async function runDpo(
   const command = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", MAIN, ...args],
     cwd: options.cwd,
-    env: { DPO_DATABASE_URL: "", PGPASSWORD: "", PGHOST: "", PGUSER: "", ...options.env },
+    env: {
+      DPO_DATABASE_URL: "",
+      DPO_PIPELINE: "",
+      PGPASSWORD: "",
+      PGHOST: "",
+      PGUSER: "",
+      ...options.env,
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

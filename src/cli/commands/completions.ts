@@ -16,7 +16,8 @@ export function registerCompletions(program: Command, cli: CliContext): void {
       if (!script) {
         throw new UsageError(`Shell "${shell}" is not supported: choose bash, zsh or fish`);
       }
-      cli.print(script(commands, options));
+      const text = script(commands, options);
+      cli.emit({ shell: shell.toLowerCase(), script: text }, text);
     });
 }
 

@@ -16,7 +16,7 @@ export function registerExecutions(program: Command, cli: CliContext): void {
     .description("List the pipeline's executions, newest first, as an aligned table")
     .option("--limit <n>", "at most this many", "20")
     .option("--status <status>", `only this status: ${STATUSES.join(", ")}`)
-    .option("--since <iso>", "only executions started at or after this time")
+    .option("--since <iso>", "only runs started at or after this ISO 8601 time (UTC unless offset)")
     .action(async (options: { limit: string; status?: string; since?: string }) => {
       const filter = {
         pipeline: cli.pipeline(),
@@ -88,11 +88,19 @@ function parseStatus(text: string): string {
   return status;
 }
 
+// A date, optionally a time (to the microsecond) and an offset.
+const ISO_TIME =
+  /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?))?(Z|[+-]\d\d(?::?\d\d)?)?$/i;
+
+/** An ISO 8601 time for PostgreSQL; without an offset it is UTC, as dpo prints times. */
 function parseSince(text: string): string {
-  if (Number.isNaN(Date.parse(text))) {
+  const [, date, time = "00:00", offset = "+00:00"] = text.trim().match(ISO_TIME) ?? [];
+  const utc = new Date(date === undefined ? NaN : Date.parse(`${date}T${time}Z`));
+  // The round trip catches days a month lacks (2026-02-30), which Date.parse rolls over.
+  if (Number.isNaN(utc.getTime()) || utc.toISOString().slice(0, 10) !== date) {
     throw new UsageError(
       `--since "${text}" is not an ISO 8601 time: give e.g. 2026-11-24 or 2026-11-24T21:00:00Z`,
     );
   }
-  return text;
+  return `${date}T${time}${offset}`;
 }
