@@ -149,6 +149,14 @@ export function translateDatabaseError(error: unknown, target: StoreTarget): unk
       return make(`PostgreSQL at ${where} has no free connection: ${serverMessage}`);
     case "57P03":
       return make(`PostgreSQL at ${where} is starting up: retry in a moment`);
+    case "08P01":
+      // PgBouncer refuses startup parameters it does not track, such as the URL's ?options=.
+      if (/unsupported startup parameter/.test(serverMessage)) {
+        return make(
+          `The server at ${where} refused the connection: ${serverMessage}; remove it from the ` +
+            "URL (a pooler such as PgBouncer accepts only a few)",
+        );
+      }
   }
   if (/^[0-9A-Z]{5}$/.test(code)) {
     const store = target.kind === "pglite" ? "The embedded store" : "PostgreSQL at";

@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { VERSION } from "../../src/version.ts";
 import { type CliResult, runDpo } from "../helpers/cli.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
+import { assertCleanFailure } from "../helpers/pipeline.ts";
 import {
   createTestDatabase,
   serverSettings,
@@ -307,6 +308,18 @@ Deno.test("the two-execution pipeline runs unchanged through PgBouncer in transa
   } finally {
     await Promise.all(clients.map((client) => client.end()));
   }
+});
+
+Deno.test("through PgBouncer a URL parameter it refuses fails at once, saying to remove it", async () => {
+  await using db = await createTestDatabase();
+  const url = `${bouncerUrl(db.name)}?options=-c%20statement_timeout%3D5000`;
+  const started = Date.now();
+  assertCleanFailure(
+    await runDpo([url, "db", "current", "--connect-timeout", "30"]),
+    1,
+    /refused the connection: unsupported startup parameter: options; remove it from the URL/,
+  );
+  assert(Date.now() - started < 10_000, "a refused startup parameter was retried");
 });
 
 Deno.test(`${AGENTS} agents through PgBouncer each run a two-step pipeline execution at once, and every execution, step and checksum is stored exactly once`, async () => {

@@ -179,6 +179,13 @@ function tableOf(result: CliResult): string {
 const ids = (executions: Json[]) => executions.map((e: Json) => e.execution_id);
 
 /**
+ * Whether to check, on this store, what does not depend on it: text that dpo renders from rows
+ * the JSON checks already cover, and arguments refused before the store is opened. A call on
+ * PGlite costs several on PostgreSQL, so these run on PostgreSQL only.
+ */
+const checksRendering = (kind: string) => kind === "PostgreSQL";
+
+/**
  * Every row of dpo's three tables as text, in one query: on PGlite each query opens the store,
  * which takes most of a second.
  */
@@ -193,6 +200,7 @@ for (const kind of STORE_KINDS) {
     await using store = await openStoreUnderTest(kind);
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
+    const rendering = checksRendering(kind);
     const root = models.path;
     // Code-point order ("B" < "_x" < "a") differs from the test database's ICU order.
     await writeModels(root, {
@@ -271,15 +279,17 @@ for (const kind of STORE_KINDS) {
     );
     const completedOn1 = completeRun1.doc.completed_on;
     assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
-    assertEquals(await dpo.read(["get-last-successful-execution"]), {
-      execution_id: e1,
-      pipeline: "default",
-    });
     assertEquals(await dpo.line(["get-execution-completion-timestamp", e1]), completedOn1);
-    assertEquals(await dpo.read(["get-execution-completion-timestamp", e1]), {
-      execution_id: e1,
-      timestamp: completedOn1,
-    });
+    if (rendering) {
+      assertEquals(await dpo.read(["get-last-successful-execution"]), {
+        execution_id: e1,
+        pipeline: "default",
+      });
+      assertEquals(await dpo.read(["get-execution-completion-timestamp", e1]), {
+        execution_id: e1,
+        timestamp: completedOn1,
+      });
+    }
 
     // Run 2: B edited, _x deleted, Z and a added; no TRANSFORM step, a new EXPORT step.
     await Deno.remove(`${root}/load/_x.sql`);
@@ -297,11 +307,13 @@ for (const kind of STORE_KINDS) {
     assertMatch(l2, UUID);
     // The seed's answer is still added and modified only; --name-status adds the deletions.
     assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B,Z,a");
-    assertEquals(await dpo.run(["compare-step-models", l2, e1, "--name-status"]), {
-      code: 0,
-      stdout: "M B\nA Z\nD _x\nA a\n",
-      stderr: "",
-    });
+    if (rendering) {
+      assertEquals(await dpo.run(["compare-step-models", l2, e1, "--name-status"]), {
+        code: 0,
+        stdout: "M B\nA Z\nD _x\nA a\n",
+        stderr: "",
+      });
+    }
     const loadChanges = {
       changed: ["B", "Z", "a"],
       added: ["Z", "a"],
@@ -315,11 +327,13 @@ for (const kind of STORE_KINDS) {
       ...loadChanges,
     });
     assertEquals(await dpo.line(["compare-models", e1, e2, "load"]), "B,Z,a");
-    assertEquals(await dpo.read(["compare-models", e1, e2, "load"]), {
-      execution_id: e2,
-      previous_execution_id: e1,
-      changed: ["B", "Z", "a"],
-    });
+    if (rendering) {
+      assertEquals(await dpo.read(["compare-models", e1, e2, "load"]), {
+        execution_id: e2,
+        previous_execution_id: e1,
+        changed: ["B", "Z", "a"],
+      });
+    }
     const x2 = await dpo.line(["init-step", e2, "export", root, "export/*.sql"]);
     assertQuiet(
       await dpo.run(["complete-step", l2, "--rows-processed", "5"]),
@@ -341,12 +355,6 @@ for (const kind of STORE_KINDS) {
     assertEquals(await dpo.run(["diff", e1, e2]), {
       code: 0,
       stdout: `${forward.join("\n")}\n`,
-      stderr: "",
-    });
-    assertEquals(await dpo.run(["diff", e2, e1]), {
-      code: 0,
-      stdout:
-        "D EXPORT/e1\nM LOAD/B\nD LOAD/Z\nA LOAD/_x\nD LOAD/a\nA TRANSFORM/t1\nA TRANSFORM/t2\n",
       stderr: "",
     });
     assertEquals(await dpo.read(["diff", e1, e2]), {
@@ -384,17 +392,25 @@ for (const kind of STORE_KINDS) {
         unchanged: 2,
       }],
     });
-    assertEquals(await dpo.run(["diff", e1, e2, "--step", "Transform"]), {
-      code: 0,
-      stdout: "D TRANSFORM/t1\nD TRANSFORM/t2\n",
-      stderr: "",
-    });
-    assertEquals(await dpo.run(["diff", e1, e1]), { code: 0, stdout: "", stderr: "" });
-    assertCleanFailure(
-      await dpo.run(["diff", e1, e2, "--step", "audit"]),
-      1,
-      /^error: Neither execution has a step "AUDIT": /,
-    );
+    if (rendering) {
+      assertEquals(await dpo.run(["diff", e2, e1]), {
+        code: 0,
+        stdout:
+          "D EXPORT/e1\nM LOAD/B\nD LOAD/Z\nA LOAD/_x\nD LOAD/a\nA TRANSFORM/t1\nA TRANSFORM/t2\n",
+        stderr: "",
+      });
+      assertEquals(await dpo.run(["diff", e1, e2, "--step", "Transform"]), {
+        code: 0,
+        stdout: "D TRANSFORM/t1\nD TRANSFORM/t2\n",
+        stderr: "",
+      });
+      assertEquals(await dpo.run(["diff", e1, e1]), { code: 0, stdout: "", stderr: "" });
+      assertCleanFailure(
+        await dpo.run(["diff", e1, e2, "--step", "audit"]),
+        1,
+        /^error: Neither execution has a step "AUDIT": /,
+      );
+    }
 
     // executions: newest first, as JSON and as an aligned table, filtered.
     const history = await dpo.read(["executions"]);
@@ -433,28 +449,34 @@ for (const kind of STORE_KINDS) {
     assertEquals(ids(await dpo.read(["executions", "--status", "completed", "--since", since])), [
       e2,
     ]);
-    assertEquals(
-      await dpo.run(["executions", "--status", "FAILED", "--since", "2000-01-01"]),
-      {
-        code: 0,
-        stdout: "EXECUTION ID  STATUS  STARTED  DURATION  STEPS  MODELS  ROWS PROCESSED\n",
-        stderr: "",
-      },
-    );
-    const badValues = await Promise.all([
-      ["executions", "--limit", "0"],
-      ["executions", "--limit", "ten"],
-      ["executions", "--status", "DONE"],
-      ["executions", "--since", "yesterday"],
-      ["executions", "--since", "2026-02-30"],
-      ["--format", "yaml", "executions"],
-    ].map((args) => dpo.run(args)));
-    assertCleanFailure(badValues[0], 2, /^error: --limit "0" is not a whole number/);
-    assertCleanFailure(badValues[1], 2, /^error: --limit "ten" is not a whole number/);
-    assertCleanFailure(badValues[2], 2, /^error: --status "DONE" is not known: choose one of /);
-    assertCleanFailure(badValues[3], 2, /^error: --since "yesterday" is not an ISO 8601 time/);
-    assertCleanFailure(badValues[4], 2, /^error: --since "2026-02-30" is not an ISO 8601 time/);
-    assertCleanFailure(badValues[5], 2, /^error: Format "yaml" is not known: choose text or json$/);
+    if (rendering) {
+      assertEquals(
+        await dpo.run(["executions", "--status", "FAILED", "--since", "2000-01-01"]),
+        {
+          code: 0,
+          stdout: "EXECUTION ID  STATUS  STARTED  DURATION  STEPS  MODELS  ROWS PROCESSED\n",
+          stderr: "",
+        },
+      );
+      const badValues = await Promise.all([
+        ["executions", "--limit", "0"],
+        ["executions", "--limit", "ten"],
+        ["executions", "--status", "DONE"],
+        ["executions", "--since", "yesterday"],
+        ["executions", "--since", "2026-02-30"],
+        ["--format", "yaml", "executions"],
+      ].map((args) => dpo.run(args)));
+      assertCleanFailure(badValues[0], 2, /^error: --limit "0" is not a whole number/);
+      assertCleanFailure(badValues[1], 2, /^error: --limit "ten" is not a whole number/);
+      assertCleanFailure(badValues[2], 2, /^error: --status "DONE" is not known: choose one of /);
+      assertCleanFailure(badValues[3], 2, /^error: --since "yesterday" is not an ISO 8601 time/);
+      assertCleanFailure(badValues[4], 2, /^error: --since "2026-02-30" is not an ISO 8601 time/);
+      assertCleanFailure(
+        badValues[5],
+        2,
+        /^error: Format "yaml" is not known: choose text or json$/,
+      );
+    }
 
     // executions show: each step with how many models changed since the run before.
     const show2 = await dpo.read(["executions", "show", e2]);
@@ -517,20 +539,30 @@ for (const kind of STORE_KINDS) {
       show1.doc.steps.map((s: Json) => [s.step_id, s.rows_processed, s.changed_models]),
       [[l1, BigInt(MAX_ROWS), null], [t1, null, null]],
     );
-    const showText1 = tableOf(await dpo.run(["executions", "show", e1])).split("\n");
-    assertEquals(showText1[1], "Compared with: no earlier successful execution");
-    assertAlignedTable(showText1.slice(3).join("\n"), SHOW_HEADER, [
-      [
-        "LOAD",
-        "COMPLETED",
-        duration(show1.doc.steps[0].execution_time_ms),
-        "4",
-        "-",
-        count(BigInt(MAX_ROWS)),
-        l1,
-      ],
-      ["TRANSFORM", "COMPLETED", duration(show1.doc.steps[1].execution_time_ms), "2", "-", "-", t1],
-    ], SHOW_RIGHT_ALIGNED);
+    if (rendering) {
+      const showText1 = tableOf(await dpo.run(["executions", "show", e1])).split("\n");
+      assertEquals(showText1[1], "Compared with: no earlier successful execution");
+      assertAlignedTable(showText1.slice(3).join("\n"), SHOW_HEADER, [
+        [
+          "LOAD",
+          "COMPLETED",
+          duration(show1.doc.steps[0].execution_time_ms),
+          "4",
+          "-",
+          count(BigInt(MAX_ROWS)),
+          l1,
+        ],
+        [
+          "TRANSFORM",
+          "COMPLETED",
+          duration(show1.doc.steps[1].execution_time_ms),
+          "2",
+          "-",
+          "-",
+          t1,
+        ],
+      ], SHOW_RIGHT_ALIGNED);
+    }
 
     // The db commands.
     assertEquals(await dpo.read(["db", "current"]), { revision: HEAD, head: true });
@@ -548,6 +580,7 @@ for (const kind of STORE_KINDS) {
     await using store = await openStoreUnderTest(kind);
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
+    const rendering = checksRendering(kind);
     const root = models.path;
     await writeModels(root, { "load/a.sql": "select 'a';\n", "transform/t.sql": "select 't';\n" });
 
@@ -626,13 +659,15 @@ for (const kind of STORE_KINDS) {
       new RegExp(`^error: Execution "${e1}" is already completed and cannot fail: `),
     );
     assertEquals(await snapshotRows(store), before);
-    const unknownStep = crypto.randomUUID();
-    const [missing, malformed] = await Promise.all([
-      dpo.run(["fail-step", unknownStep]),
-      dpo.run(["fail-execution", "not-a-uuid"]),
-    ]);
-    assertCleanFailure(missing, 1, new RegExp(`^error: Step "${unknownStep}" does not exist: `));
-    assertCleanFailure(malformed, 2, /not-a-uuid/);
+    if (rendering) {
+      const unknownStep = crypto.randomUUID();
+      const [missing, malformed] = await Promise.all([
+        dpo.run(["fail-step", unknownStep]),
+        dpo.run(["fail-execution", "not-a-uuid"]),
+      ]);
+      assertCleanFailure(missing, 1, new RegExp(`^error: Step "${unknownStep}" does not exist: `));
+      assertCleanFailure(malformed, 2, /not-a-uuid/);
+    }
 
     assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
     assertEquals(await dpo.run(["get-execution-completion-timestamp", e2]), {
@@ -655,34 +690,38 @@ for (const kind of STORE_KINDS) {
       [[e3, "FAILED", null], [e2, "FAILED", "LOAD failed"]],
     );
     assertEquals(failed[1], failRun.doc);
-    assertAlignedTable(
-      tableOf(await dpo.run(["executions", "--status", "failed"])),
-      HISTORY_HEADER,
-      failed.map((e: Json) => [
-        e.execution_id,
-        "FAILED",
-        e.started_on,
-        duration(e.execution_time_ms),
-        count(e.steps),
-        count(e.models),
-        "-",
-      ]),
-      HISTORY_RIGHT_ALIGNED,
-    );
+    if (rendering) {
+      assertAlignedTable(
+        tableOf(await dpo.run(["executions", "--status", "failed"])),
+        HISTORY_HEADER,
+        failed.map((e: Json) => [
+          e.execution_id,
+          "FAILED",
+          e.started_on,
+          duration(e.execution_time_ms),
+          count(e.steps),
+          count(e.models),
+          "-",
+        ]),
+        HISTORY_RIGHT_ALIGNED,
+      );
+    }
     const show = await dpo.read(["executions", "show", e2]);
     assertEquals(show.failure_reason, "LOAD failed");
     assertEquals(show.previous_execution_id, e1);
     assertEquals(show.steps, [{ ...failStep.doc, changed_models: 1 }]);
-    const showText = tableOf(await dpo.run(["executions", "show", e2])).split("\n");
-    assertEquals(showText.slice(0, 3), [
-      `Execution ${e2} (default): FAILED, started ${show.started_on}, took ` +
-      `${duration(show.execution_time_ms)}, failed: LOAD failed`,
-      `Compared with: ${e1}`,
-      "",
-    ]);
-    assertAlignedTable(showText.slice(3).join("\n"), SHOW_HEADER, [
-      ["LOAD", "FAILED", duration(failStep.doc.execution_time_ms), "1", "1", "-", s2],
-    ], SHOW_RIGHT_ALIGNED);
+    if (rendering) {
+      const showText = tableOf(await dpo.run(["executions", "show", e2])).split("\n");
+      assertEquals(showText.slice(0, 3), [
+        `Execution ${e2} (default): FAILED, started ${show.started_on}, took ` +
+        `${duration(show.execution_time_ms)}, failed: LOAD failed`,
+        `Compared with: ${e1}`,
+        "",
+      ]);
+      assertAlignedTable(showText.slice(3).join("\n"), SHOW_HEADER, [
+        ["LOAD", "FAILED", duration(failStep.doc.execution_time_ms), "1", "1", "-", s2],
+      ], SHOW_RIGHT_ALIGNED);
+    }
 
     // What is stored: the status, the reason and the database's time of the failure.
     const stored = await store.rows(
@@ -706,6 +745,7 @@ for (const kind of STORE_KINDS) {
   Deno.test(`on ${kind}, --pipeline, DPO_PIPELINE and the default pipeline keep their executions apart`, async () => {
     await using store = await openStoreUnderTest(kind);
     const dpo = dpoOn(store);
+    const rendering = checksRendering(kind);
     const envB = { env: { DPO_PIPELINE: "b" } };
 
     const initA = await dpo.read(["--pipeline", "a", "init-execution"]);
@@ -722,16 +762,20 @@ for (const kind of STORE_KINDS) {
 
     assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"]), a1);
     assertEquals(await dpo.line(["get-last-successful-execution"], envB), b1);
-    assertEquals(await dpo.line(["get-last-successful-execution", "--pipeline", "b"]), b1);
+    if (rendering) {
+      assertEquals(await dpo.line(["get-last-successful-execution", "--pipeline", "b"]), b1);
+    }
     assertEquals(await dpo.line(["get-last-successful-execution"]), d1);
     // --pipeline wins over DPO_PIPELINE.
     assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"], envB), a1);
     // c has only an unfinished run; "nope" has none.
     assertEquals(await dpo.line(["--pipeline", "c", "get-last-successful-execution"]), "");
-    assertEquals(await dpo.read(["--pipeline", "nope", "get-last-successful-execution"]), {
-      execution_id: null,
-      pipeline: "nope",
-    });
+    if (rendering) {
+      assertEquals(await dpo.read(["--pipeline", "nope", "get-last-successful-execution"]), {
+        execution_id: null,
+        pipeline: "nope",
+      });
+    }
 
     assertEquals(
       (await dpo.read(["executions", "--pipeline", "a"])).map((e: Json) => [
@@ -749,13 +793,15 @@ for (const kind of STORE_KINDS) {
     const showA2 = await dpo.read(["executions", "show", a2]);
     assertEquals([showA2.pipeline, showA2.previous_execution_id], ["a", a1]);
 
-    // Usage errors are found before anything is written.
-    const [tooLong, badFormat] = await Promise.all([
-      dpo.run(["--pipeline", "p".repeat(101), "init-execution"]),
-      dpo.run(["--format", "yaml", "--pipeline", "a", "init-execution"]),
-    ]);
-    assertCleanFailure(tooLong, 2, /^error: Pipeline "p{101}" is longer than 100 characters/);
-    assertCleanFailure(badFormat, 2, /^error: Format "yaml" is not known: choose text or json$/);
+    if (rendering) {
+      // Usage errors are found before anything is written.
+      const [tooLong, badFormat] = await Promise.all([
+        dpo.run(["--pipeline", "p".repeat(101), "init-execution"]),
+        dpo.run(["--format", "yaml", "--pipeline", "a", "init-execution"]),
+      ]);
+      assertCleanFailure(tooLong, 2, /^error: Pipeline "p{101}" is longer than 100 characters/);
+      assertCleanFailure(badFormat, 2, /^error: Format "yaml" is not known: choose text or json$/);
+    }
 
     const stored = await store.rows(
       "SELECT execution_id::text AS id, pipeline FROM dpo.execution ORDER BY pipeline, started_on",
