@@ -1,7 +1,6 @@
 /** The workflows on steps: record a step's model checksums, complete it. */
 import { NotFoundError } from "../errors.ts";
-import { expandModelPatterns } from "../files/glob.ts";
-import { hashFiles, type HashProgress } from "../files/hash_pool.ts";
+import type { HashProgress } from "../files/hash_pool.ts";
 import { nameModels } from "../files/model_names.ts";
 import type { Log } from "../log.ts";
 import type { Queryable, Store } from "../store/database.ts";
@@ -97,6 +96,11 @@ async function fingerprintModels(
   { basePath, patterns, progress }: RecordStepOptions,
   log: Log,
 ): Promise<ModelChecksum[]> {
+  // Loaded here, not at start-up: only init-step needs the glob and hashing modules.
+  const [{ expandModelPatterns }, { hashFiles }] = await Promise.all([
+    import("../files/glob.ts"),
+    import("../files/hash_pool.ts"),
+  ]);
   const files = expandModelPatterns(basePath, patterns);
   if (files.length === 0) {
     log.warn(
