@@ -195,73 +195,248 @@ async function snapshotRows(store: StoreUnderTest): Promise<unknown[]> {
     UNION ALL SELECT 'model ' || t::text FROM dpo.execution_step_model t ORDER BY 1`);
 }
 
-for (const kind of STORE_KINDS) {
-  Deno.test(`on ${kind}, every command prints one JSON document, change sets and diffs are complete, and the history lines up`, async () => {
+/**
+ * Runs a scenario on a fresh PostgreSQL database and a fresh PGlite store at the same time: each
+ * PGlite call keeps one core busy for most of a second, and the PostgreSQL run fits beside it.
+ * Fails with every store's failure, each named.
+ */
+async function onEachStore(scenario: (store: StoreUnderTest) => Promise<void>): Promise<void> {
+  const outcomes = await Promise.allSettled(STORE_KINDS.map(async (kind) => {
     await using store = await openStoreUnderTest(kind);
-    await using models = await temporaryFolder();
-    const dpo = dpoOn(store);
-    const rendering = checksRendering(kind);
-    const root = models.path;
-    // Code-point order ("B" < "_x" < "a") differs from the test database's ICU order.
-    await writeModels(root, {
-      "load/B.sql": "select 'B';\n",
-      "load/_x.sql": "select '_x';\n",
-      "load/c.sql": "select 'c';\n",
-      "load/keep.sql": "select 'keep';\n",
-      "transform/t1.sql": "select 1;\n",
-      "transform/t2.sql": "select 2;\n",
-    });
+    await scenario(store);
+  }));
+  const failures = outcomes.flatMap((outcome, i) =>
+    outcome.status === "rejected"
+      ? [`on ${STORE_KINDS[i]}: ${outcome.reason?.stack ?? outcome.reason}`]
+      : []
+  );
+  if (failures.length > 0) throw new Error(failures.join("\n\n"));
+}
 
-    // Run 1. The seed commands print what they always printed; their JSON says the same.
-    const e1 = await dpo.line(["init-execution"]);
-    assertMatch(e1, UUID);
-    const l1 = await dpo.line(["--format", "text", "init-step", e1, "load", root, "load/*.sql"]);
-    assertMatch(l1, UUID);
-    const transform1 = await dpo.read(["init-step", e1, "transform", root, "transform/*.sql"]);
-    const t1 = transform1.step_id;
-    assertMatch(t1, UUID);
-    assertEquals(transform1, { step_id: t1, execution_id: e1, step_name: "TRANSFORM", models: 2 });
-    assertEquals(await dpo.read(["compare-step-models", l1, ""]), {
-      step_id: l1,
-      previous_execution_id: null,
-      changed: ["B", "_x", "c", "keep"],
-      added: ["B", "_x", "c", "keep"],
-      modified: [],
-      deleted: [],
-      unchanged: 0,
-    });
+/**
+ * Every command prints one JSON document, change sets and diffs are complete, and the history
+ * lines up.
+ */
+async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
+  await using models = await temporaryFolder();
+  const dpo = dpoOn(store);
+  const rendering = checksRendering(store.kind);
+  const root = models.path;
+  // Code-point order ("B" < "_x" < "a") differs from the test database's ICU order.
+  await writeModels(root, {
+    "load/B.sql": "select 'B';\n",
+    "load/_x.sql": "select '_x';\n",
+    "load/c.sql": "select 'c';\n",
+    "load/keep.sql": "select 'keep';\n",
+    "transform/t1.sql": "select 1;\n",
+    "transform/t2.sql": "select 2;\n",
+  });
 
-    const completeLoad1 = await dpo.json(["complete-step", l1, "-r", MAX_ROWS]);
-    assert(completeLoad1.stdout.includes(`"rows_processed":${MAX_ROWS}}`), completeLoad1.stdout);
-    assertEquals(masked(completeLoad1.doc), {
-      step_id: l1,
+  // Run 1. The seed commands print what they always printed; their JSON says the same.
+  const e1 = await dpo.line(["init-execution"]);
+  assertMatch(e1, UUID);
+  const l1 = await dpo.line(["--format", "text", "init-step", e1, "load", root, "load/*.sql"]);
+  assertMatch(l1, UUID);
+  const transform1 = await dpo.read(["init-step", e1, "transform", root, "transform/*.sql"]);
+  const t1 = transform1.step_id;
+  assertMatch(t1, UUID);
+  assertEquals(transform1, { step_id: t1, execution_id: e1, step_name: "TRANSFORM", models: 2 });
+  assertEquals(await dpo.read(["compare-step-models", l1, ""]), {
+    step_id: l1,
+    previous_execution_id: null,
+    changed: ["B", "_x", "c", "keep"],
+    added: ["B", "_x", "c", "keep"],
+    modified: [],
+    deleted: [],
+    unchanged: 0,
+  });
+
+  const completeLoad1 = await dpo.json(["complete-step", l1, "-r", MAX_ROWS]);
+  assert(completeLoad1.stdout.includes(`"rows_processed":${MAX_ROWS}}`), completeLoad1.stdout);
+  assertEquals(masked(completeLoad1.doc), {
+    step_id: l1,
+    execution_id: e1,
+    step_name: "LOAD",
+    status: "COMPLETED",
+    started_on: "<time>",
+    completed_on: "<time>",
+    execution_time_ms: "<ms>",
+    failure_reason: null,
+    models: 4,
+    rows_processed: BigInt(MAX_ROWS),
+  });
+  // --format json changes stdout only: the summary is logged as before.
+  assertEquals(
+    maskLog(completeLoad1.stderr),
+    "<log> - dpo - INFO - Completed Execution Step: LOAD; Started On: <time>; Completed On: " +
+      "<time>; Execution Time: <duration>; Models Processed: 4; " +
+      "Rows Processed: 9,223,372,036,854,775,807.\n",
+  );
+  assertQuiet(
+    await dpo.run(["complete-step", t1]),
+    "<log> - dpo - INFO - Completed Execution Step: TRANSFORM; Started On: <time>; " +
+      "Completed On: <time>; Execution Time: <duration>; Models Processed: 2; " +
+      "Rows Processed: N/A.\n",
+  );
+  const completeRun1 = await dpo.json(["complete-execution", e1]);
+  assert(completeRun1.stdout.includes(`"rows_processed":${MAX_ROWS}}`), completeRun1.stdout);
+  assertEquals(masked(completeRun1.doc), {
+    execution_id: e1,
+    pipeline: "default",
+    status: "COMPLETED",
+    started_on: "<time>",
+    completed_on: "<time>",
+    execution_time_ms: "<ms>",
+    failure_reason: null,
+    steps: 2,
+    models: 6,
+    rows_processed: BigInt(MAX_ROWS),
+  });
+  assertEquals(
+    maskLog(completeRun1.stderr),
+    `<log> - dpo - INFO - Completed Execution: ${e1}; Started On: <time>; Completed On: <time>; ` +
+      "Execution Time: <duration>; Steps Processed: 2.\n",
+  );
+  const completedOn1 = completeRun1.doc.completed_on;
+  assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
+  assertEquals(await dpo.line(["get-execution-completion-timestamp", e1]), completedOn1);
+  if (rendering) {
+    assertEquals(await dpo.read(["get-last-successful-execution"]), {
       execution_id: e1,
+      pipeline: "default",
+    });
+    assertEquals(await dpo.read(["get-execution-completion-timestamp", e1]), {
+      execution_id: e1,
+      timestamp: completedOn1,
+    });
+  }
+
+  // Run 2: B edited, _x deleted, Z and a added; no TRANSFORM step, a new EXPORT step.
+  await Deno.remove(`${root}/load/_x.sql`);
+  await writeModels(root, {
+    "load/B.sql": "select 'B, edited';\n",
+    "load/Z.sql": "select 'Z';\n",
+    "load/a.sql": "select 'a';\n",
+    "export/e1.sql": "select 'e1';\n",
+  });
+  const init2 = await dpo.read(["init-execution"]);
+  const e2 = init2.execution_id;
+  assertMatch(e2, UUID);
+  assertEquals(init2, { execution_id: e2, pipeline: "default" });
+  const l2 = await dpo.line(["init-step", e2, "LOAD", root, "load/*.sql"]);
+  assertMatch(l2, UUID);
+  // The seed's answer is still added and modified only; --name-status adds the deletions.
+  assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B,Z,a");
+  if (rendering) {
+    assertEquals(await dpo.run(["compare-step-models", l2, e1, "--name-status"]), {
+      code: 0,
+      stdout: "M B\nA Z\nD _x\nA a\n",
+      stderr: "",
+    });
+  }
+  const loadChanges = {
+    changed: ["B", "Z", "a"],
+    added: ["Z", "a"],
+    modified: ["B"],
+    deleted: ["_x"],
+    unchanged: 2,
+  };
+  assertEquals(await dpo.read(["compare-step-models", l2, e1, "--name-status"]), {
+    step_id: l2,
+    previous_execution_id: e1,
+    ...loadChanges,
+  });
+  assertEquals(await dpo.line(["compare-models", e1, e2, "load"]), "B,Z,a");
+  if (rendering) {
+    assertEquals(await dpo.read(["compare-models", e1, e2, "load"]), {
+      execution_id: e2,
+      previous_execution_id: e1,
+      changed: ["B", "Z", "a"],
+    });
+  }
+  const x2 = await dpo.line(["init-step", e2, "export", root, "export/*.sql"]);
+  assertQuiet(
+    await dpo.run(["complete-step", l2, "--rows-processed", "5"]),
+    /Rows Processed: 5\.\n$/,
+  );
+  // EXPORT stays IN_PROGRESS: the history shows an unfinished step.
+  assertQuiet(await dpo.run(["complete-execution", e2]), /Steps Processed: 2\.\n$/);
+
+  // diff: any two executions, both ways, every step of either or one step.
+  const forward = [
+    "A EXPORT/e1",
+    "M LOAD/B",
+    "A LOAD/Z",
+    "D LOAD/_x",
+    "A LOAD/a",
+    "D TRANSFORM/t1",
+    "D TRANSFORM/t2",
+  ];
+  assertEquals(await dpo.run(["diff", e1, e2]), {
+    code: 0,
+    stdout: `${forward.join("\n")}\n`,
+    stderr: "",
+  });
+  assertEquals(await dpo.read(["diff", e1, e2]), {
+    from_execution_id: e1,
+    to_execution_id: e2,
+    steps: [
+      {
+        step_name: "EXPORT",
+        changed: ["e1"],
+        added: ["e1"],
+        modified: [],
+        deleted: [],
+        unchanged: 0,
+      },
+      { step_name: "LOAD", ...loadChanges },
+      {
+        step_name: "TRANSFORM",
+        changed: [],
+        added: [],
+        modified: [],
+        deleted: ["t1", "t2"],
+        unchanged: 0,
+      },
+    ],
+  });
+  assertEquals(await dpo.read(["diff", e2, e1, "--step", "load"]), {
+    from_execution_id: e2,
+    to_execution_id: e1,
+    steps: [{
       step_name: "LOAD",
-      status: "COMPLETED",
-      started_on: "<time>",
-      completed_on: "<time>",
-      execution_time_ms: "<ms>",
-      failure_reason: null,
-      models: 4,
-      rows_processed: BigInt(MAX_ROWS),
+      changed: ["B", "_x"],
+      added: ["_x"],
+      modified: ["B"],
+      deleted: ["Z", "a"],
+      unchanged: 2,
+    }],
+  });
+  if (rendering) {
+    assertEquals(await dpo.run(["diff", e2, e1]), {
+      code: 0,
+      stdout:
+        "D EXPORT/e1\nM LOAD/B\nD LOAD/Z\nA LOAD/_x\nD LOAD/a\nA TRANSFORM/t1\nA TRANSFORM/t2\n",
+      stderr: "",
     });
-    // --format json changes stdout only: the summary is logged as before.
-    assertEquals(
-      maskLog(completeLoad1.stderr),
-      "<log> - dpo - INFO - Completed Execution Step: LOAD; Started On: <time>; Completed On: " +
-        "<time>; Execution Time: <duration>; Models Processed: 4; " +
-        "Rows Processed: 9,223,372,036,854,775,807.\n",
+    assertEquals(await dpo.run(["diff", e1, e2, "--step", "Transform"]), {
+      code: 0,
+      stdout: "D TRANSFORM/t1\nD TRANSFORM/t2\n",
+      stderr: "",
+    });
+    assertEquals(await dpo.run(["diff", e1, e1]), { code: 0, stdout: "", stderr: "" });
+    assertCleanFailure(
+      await dpo.run(["diff", e1, e2, "--step", "audit"]),
+      1,
+      /^error: Neither execution has a step "AUDIT": /,
     );
-    assertQuiet(
-      await dpo.run(["complete-step", t1]),
-      "<log> - dpo - INFO - Completed Execution Step: TRANSFORM; Started On: <time>; " +
-        "Completed On: <time>; Execution Time: <duration>; Models Processed: 2; " +
-        "Rows Processed: N/A.\n",
-    );
-    const completeRun1 = await dpo.json(["complete-execution", e1]);
-    assert(completeRun1.stdout.includes(`"rows_processed":${MAX_ROWS}}`), completeRun1.stdout);
-    assertEquals(masked(completeRun1.doc), {
-      execution_id: e1,
+  }
+
+  // executions: newest first, as JSON and as an aligned table, filtered.
+  const history = await dpo.read(["executions"]);
+  assertEquals(masked(history), [
+    {
+      execution_id: e2,
       pipeline: "default",
       status: "COMPLETED",
       started_on: "<time>",
@@ -270,551 +445,410 @@ for (const kind of STORE_KINDS) {
       failure_reason: null,
       steps: 2,
       models: 6,
-      rows_processed: BigInt(MAX_ROWS),
-    });
+      rows_processed: 5,
+    },
+    { ...masked(completeRun1.doc) },
+  ]);
+  assertEquals(history[1], completeRun1.doc);
+  assertAlignedTable(
+    tableOf(await dpo.run(["executions"])),
+    HISTORY_HEADER,
+    history.map((e: Json) => [
+      e.execution_id,
+      e.status,
+      e.started_on,
+      duration(e.execution_time_ms),
+      count(e.steps),
+      count(e.models),
+      count(e.rows_processed),
+    ]),
+    HISTORY_RIGHT_ALIGNED,
+  );
+  assertEquals(ids(await dpo.read(["executions", "--limit", "1"])), [e2]);
+  const since = history[0].started_on;
+  assertEquals(ids(await dpo.read(["executions", "--status", "completed", "--since", since])), [
+    e2,
+  ]);
+  if (rendering) {
     assertEquals(
-      maskLog(completeRun1.stderr),
-      `<log> - dpo - INFO - Completed Execution: ${e1}; Started On: <time>; Completed On: <time>; ` +
-        "Execution Time: <duration>; Steps Processed: 2.\n",
-    );
-    const completedOn1 = completeRun1.doc.completed_on;
-    assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
-    assertEquals(await dpo.line(["get-execution-completion-timestamp", e1]), completedOn1);
-    if (rendering) {
-      assertEquals(await dpo.read(["get-last-successful-execution"]), {
-        execution_id: e1,
-        pipeline: "default",
-      });
-      assertEquals(await dpo.read(["get-execution-completion-timestamp", e1]), {
-        execution_id: e1,
-        timestamp: completedOn1,
-      });
-    }
-
-    // Run 2: B edited, _x deleted, Z and a added; no TRANSFORM step, a new EXPORT step.
-    await Deno.remove(`${root}/load/_x.sql`);
-    await writeModels(root, {
-      "load/B.sql": "select 'B, edited';\n",
-      "load/Z.sql": "select 'Z';\n",
-      "load/a.sql": "select 'a';\n",
-      "export/e1.sql": "select 'e1';\n",
-    });
-    const init2 = await dpo.read(["init-execution"]);
-    const e2 = init2.execution_id;
-    assertMatch(e2, UUID);
-    assertEquals(init2, { execution_id: e2, pipeline: "default" });
-    const l2 = await dpo.line(["init-step", e2, "LOAD", root, "load/*.sql"]);
-    assertMatch(l2, UUID);
-    // The seed's answer is still added and modified only; --name-status adds the deletions.
-    assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B,Z,a");
-    if (rendering) {
-      assertEquals(await dpo.run(["compare-step-models", l2, e1, "--name-status"]), {
-        code: 0,
-        stdout: "M B\nA Z\nD _x\nA a\n",
-        stderr: "",
-      });
-    }
-    const loadChanges = {
-      changed: ["B", "Z", "a"],
-      added: ["Z", "a"],
-      modified: ["B"],
-      deleted: ["_x"],
-      unchanged: 2,
-    };
-    assertEquals(await dpo.read(["compare-step-models", l2, e1, "--name-status"]), {
-      step_id: l2,
-      previous_execution_id: e1,
-      ...loadChanges,
-    });
-    assertEquals(await dpo.line(["compare-models", e1, e2, "load"]), "B,Z,a");
-    if (rendering) {
-      assertEquals(await dpo.read(["compare-models", e1, e2, "load"]), {
-        execution_id: e2,
-        previous_execution_id: e1,
-        changed: ["B", "Z", "a"],
-      });
-    }
-    const x2 = await dpo.line(["init-step", e2, "export", root, "export/*.sql"]);
-    assertQuiet(
-      await dpo.run(["complete-step", l2, "--rows-processed", "5"]),
-      /Rows Processed: 5\.\n$/,
-    );
-    // EXPORT stays IN_PROGRESS: the history shows an unfinished step.
-    assertQuiet(await dpo.run(["complete-execution", e2]), /Steps Processed: 2\.\n$/);
-
-    // diff: any two executions, both ways, every step of either or one step.
-    const forward = [
-      "A EXPORT/e1",
-      "M LOAD/B",
-      "A LOAD/Z",
-      "D LOAD/_x",
-      "A LOAD/a",
-      "D TRANSFORM/t1",
-      "D TRANSFORM/t2",
-    ];
-    assertEquals(await dpo.run(["diff", e1, e2]), {
-      code: 0,
-      stdout: `${forward.join("\n")}\n`,
-      stderr: "",
-    });
-    assertEquals(await dpo.read(["diff", e1, e2]), {
-      from_execution_id: e1,
-      to_execution_id: e2,
-      steps: [
-        {
-          step_name: "EXPORT",
-          changed: ["e1"],
-          added: ["e1"],
-          modified: [],
-          deleted: [],
-          unchanged: 0,
-        },
-        { step_name: "LOAD", ...loadChanges },
-        {
-          step_name: "TRANSFORM",
-          changed: [],
-          added: [],
-          modified: [],
-          deleted: ["t1", "t2"],
-          unchanged: 0,
-        },
-      ],
-    });
-    assertEquals(await dpo.read(["diff", e2, e1, "--step", "load"]), {
-      from_execution_id: e2,
-      to_execution_id: e1,
-      steps: [{
-        step_name: "LOAD",
-        changed: ["B", "_x"],
-        added: ["_x"],
-        modified: ["B"],
-        deleted: ["Z", "a"],
-        unchanged: 2,
-      }],
-    });
-    if (rendering) {
-      assertEquals(await dpo.run(["diff", e2, e1]), {
-        code: 0,
-        stdout:
-          "D EXPORT/e1\nM LOAD/B\nD LOAD/Z\nA LOAD/_x\nD LOAD/a\nA TRANSFORM/t1\nA TRANSFORM/t2\n",
-        stderr: "",
-      });
-      assertEquals(await dpo.run(["diff", e1, e2, "--step", "Transform"]), {
-        code: 0,
-        stdout: "D TRANSFORM/t1\nD TRANSFORM/t2\n",
-        stderr: "",
-      });
-      assertEquals(await dpo.run(["diff", e1, e1]), { code: 0, stdout: "", stderr: "" });
-      assertCleanFailure(
-        await dpo.run(["diff", e1, e2, "--step", "audit"]),
-        1,
-        /^error: Neither execution has a step "AUDIT": /,
-      );
-    }
-
-    // executions: newest first, as JSON and as an aligned table, filtered.
-    const history = await dpo.read(["executions"]);
-    assertEquals(masked(history), [
+      await dpo.run(["executions", "--status", "FAILED", "--since", "2000-01-01"]),
       {
+        code: 0,
+        stdout: "EXECUTION ID  STATUS  STARTED  DURATION  STEPS  MODELS  ROWS PROCESSED\n",
+        stderr: "",
+      },
+    );
+    const badValues = await Promise.all([
+      ["executions", "--limit", "0"],
+      ["executions", "--limit", "ten"],
+      ["executions", "--status", "DONE"],
+      ["executions", "--since", "yesterday"],
+      ["executions", "--since", "2026-02-30"],
+      ["--format", "yaml", "executions"],
+    ].map((args) => dpo.run(args)));
+    assertCleanFailure(badValues[0], 2, /^error: --limit "0" is not a whole number/);
+    assertCleanFailure(badValues[1], 2, /^error: --limit "ten" is not a whole number/);
+    assertCleanFailure(badValues[2], 2, /^error: --status "DONE" is not known: choose one of /);
+    assertCleanFailure(badValues[3], 2, /^error: --since "yesterday" is not an ISO 8601 time/);
+    assertCleanFailure(badValues[4], 2, /^error: --since "2026-02-30" is not an ISO 8601 time/);
+    assertCleanFailure(
+      badValues[5],
+      2,
+      /^error: Format "yaml" is not known: choose text or json$/,
+    );
+  }
+
+  // executions show: each step with how many models changed since the run before.
+  const show2 = await dpo.read(["executions", "show", e2]);
+  assertEquals(masked(show2), {
+    execution_id: e2,
+    pipeline: "default",
+    status: "COMPLETED",
+    started_on: "<time>",
+    completed_on: "<time>",
+    execution_time_ms: "<ms>",
+    failure_reason: null,
+    steps: [
+      {
+        step_id: l2,
         execution_id: e2,
-        pipeline: "default",
+        step_name: "LOAD",
         status: "COMPLETED",
         started_on: "<time>",
         completed_on: "<time>",
         execution_time_ms: "<ms>",
         failure_reason: null,
-        steps: 2,
-        models: 6,
+        models: 5,
         rows_processed: 5,
+        changed_models: 3,
       },
-      { ...masked(completeRun1.doc) },
+      {
+        step_id: x2,
+        execution_id: e2,
+        step_name: "EXPORT",
+        status: "IN_PROGRESS",
+        started_on: "<time>",
+        completed_on: null,
+        execution_time_ms: null,
+        failure_reason: null,
+        models: 1,
+        rows_processed: null,
+        changed_models: 1,
+      },
+    ],
+    models: 6,
+    rows_processed: 5,
+    previous_execution_id: e1,
+  });
+  const showText2 = tableOf(await dpo.run(["executions", "show", e2])).split("\n");
+  assertEquals(showText2.slice(0, 3), [
+    `Execution ${e2} (default): COMPLETED, started ${show2.started_on}, took ` +
+    duration(show2.execution_time_ms),
+    `Compared with: ${e1}`,
+    "",
+  ]);
+  assertAlignedTable(showText2.slice(3).join("\n"), SHOW_HEADER, [
+    ["LOAD", "COMPLETED", duration(show2.steps[0].execution_time_ms), "5", "3", "5", l2],
+    ["EXPORT", "IN_PROGRESS", "-", "1", "1", "-", x2],
+  ], SHOW_RIGHT_ALIGNED);
+
+  const show1 = await dpo.json(["executions", "show", e1]);
+  assert(show1.stdout.includes(`"rows_processed":${MAX_ROWS},"changed_models":null}`));
+  assertEquals(show1.doc.previous_execution_id, null);
+  assertEquals(
+    show1.doc.steps.map((s: Json) => [s.step_id, s.rows_processed, s.changed_models]),
+    [[l1, BigInt(MAX_ROWS), null], [t1, null, null]],
+  );
+  if (rendering) {
+    const showText1 = tableOf(await dpo.run(["executions", "show", e1])).split("\n");
+    assertEquals(showText1[1], "Compared with: no earlier successful execution");
+    assertAlignedTable(showText1.slice(3).join("\n"), SHOW_HEADER, [
+      [
+        "LOAD",
+        "COMPLETED",
+        duration(show1.doc.steps[0].execution_time_ms),
+        "4",
+        "-",
+        count(BigInt(MAX_ROWS)),
+        l1,
+      ],
+      [
+        "TRANSFORM",
+        "COMPLETED",
+        duration(show1.doc.steps[1].execution_time_ms),
+        "2",
+        "-",
+        "-",
+        t1,
+      ],
+    ], SHOW_RIGHT_ALIGNED);
+  }
+
+  // The db commands.
+  assertEquals(await dpo.read(["db", "current"]), { revision: HEAD, head: true });
+  assertEquals(masked(await dpo.read(["db", "history"])), [
+    { revision: "0001_python_schema", applied_on: "<time>", note: null },
+    { revision: "0002_query_indexes", applied_on: "<time>", note: null },
+    { revision: HEAD, applied_on: "<time>", note: null },
+  ]);
+  const upgrade = await dpo.json(["db", "upgrade"]);
+  assertEquals(upgrade.doc, { applied: [] });
+  assertMatch(upgrade.stderr, /INFO - The database is already at the requested revision\n$/);
+}
+
+/** fail-step and fail-execution record why, and a failed run is never the last successful one. */
+async function failuresAndReasons(store: StoreUnderTest): Promise<void> {
+  await using models = await temporaryFolder();
+  const dpo = dpoOn(store);
+  const rendering = checksRendering(store.kind);
+  const root = models.path;
+  await writeModels(root, { "load/a.sql": "select 'a';\n", "transform/t.sql": "select 't';\n" });
+
+  const e1 = await dpo.line(["init-execution"]);
+  assertQuiet(await dpo.run(["complete-execution", e1]), /Steps Processed: 0\.\n$/);
+  const e2 = await dpo.line(["init-execution"]);
+  const s2 = await dpo.line(["init-step", e2, "load", root, "load/*.sql"]);
+
+  const failStep = await dpo.json(["fail-step", s2, "--reason", "disk full: /var/lib"]);
+  assertEquals(masked(failStep.doc), {
+    step_id: s2,
+    execution_id: e2,
+    step_name: "LOAD",
+    status: "FAILED",
+    started_on: "<time>",
+    completed_on: "<time>",
+    execution_time_ms: "<ms>",
+    failure_reason: "disk full: /var/lib",
+    models: 1,
+    rows_processed: null,
+  });
+  assertEquals(
+    maskLog(failStep.stderr),
+    `<log> - dpo - INFO - Step "${s2}" (LOAD) failed on <time>: disk full: /var/lib\n`,
+  );
+  const failRun = await dpo.json(["fail-execution", e2, "--reason", "LOAD failed"]);
+  assertEquals(masked(failRun.doc), {
+    execution_id: e2,
+    pipeline: "default",
+    status: "FAILED",
+    started_on: "<time>",
+    completed_on: "<time>",
+    execution_time_ms: "<ms>",
+    failure_reason: "LOAD failed",
+    steps: 1,
+    models: 1,
+    rows_processed: null,
+  });
+  assertEquals(
+    maskLog(failRun.stderr),
+    `<log> - dpo - INFO - Execution "${e2}" failed on <time>: LOAD failed\n`,
+  );
+
+  // Failing again warns; completing, adding a step or failing a completed run is refused.
+  const before = await snapshotRows(store);
+  assertQuiet(
+    await dpo.run(["fail-step", s2, "--reason", "other"]),
+    `<log> - dpo - WARNING - Step "${s2}" (LOAD) had already failed on <time>: unchanged\n`,
+  );
+  assertQuiet(
+    await dpo.run(["fail-execution", e2, "--reason", "other"]),
+    `<log> - dpo - WARNING - Execution "${e2}" had already failed on <time>: unchanged\n`,
+  );
+  assertCleanFailure(
+    await dpo.run(["complete-step", s2, "-r", "1"]),
+    1,
+    new RegExp(`^error: Step "${s2}" has failed and cannot be completed: start a new execution$`),
+  );
+  assertCleanFailure(
+    await dpo.run(["complete-execution", e2]),
+    1,
+    new RegExp(
+      `^error: Execution "${e2}" has failed and cannot be completed: start a new execution$`,
+    ),
+  );
+  assertCleanFailure(
+    await dpo.run(["init-step", e2, "transform", root, "transform/*.sql"]),
+    1,
+    new RegExp(
+      `^error: Execution "${e2}" is already failed: start a new one with init-execution$`,
+    ),
+  );
+  assertCleanFailure(
+    await dpo.run(["fail-execution", e1, "--reason", "late"]),
+    1,
+    new RegExp(`^error: Execution "${e1}" is already completed and cannot fail: `),
+  );
+  assertEquals(await snapshotRows(store), before);
+  if (rendering) {
+    const unknownStep = crypto.randomUUID();
+    const [missing, malformed] = await Promise.all([
+      dpo.run(["fail-step", unknownStep]),
+      dpo.run(["fail-execution", "not-a-uuid"]),
     ]);
-    assertEquals(history[1], completeRun1.doc);
+    assertCleanFailure(missing, 1, new RegExp(`^error: Step "${unknownStep}" does not exist: `));
+    assertCleanFailure(malformed, 2, /not-a-uuid/);
+  }
+
+  assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
+  assertEquals(await dpo.run(["get-execution-completion-timestamp", e2]), {
+    code: 0,
+    stdout: "\n",
+    stderr: "",
+  });
+
+  const e3 = await dpo.line(["init-execution"]);
+  assertQuiet(
+    await dpo.run(["fail-execution", e3]),
+    `<log> - dpo - INFO - Execution "${e3}" failed on <time>: no reason given\n`,
+  );
+  assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
+
+  // The failures and their reasons in the history.
+  const failed = await dpo.read(["executions", "--status", "failed"]);
+  assertEquals(
+    failed.map((e: Json) => [e.execution_id, e.status, e.failure_reason]),
+    [[e3, "FAILED", null], [e2, "FAILED", "LOAD failed"]],
+  );
+  assertEquals(failed[1], failRun.doc);
+  if (rendering) {
     assertAlignedTable(
-      tableOf(await dpo.run(["executions"])),
+      tableOf(await dpo.run(["executions", "--status", "failed"])),
       HISTORY_HEADER,
-      history.map((e: Json) => [
+      failed.map((e: Json) => [
         e.execution_id,
-        e.status,
+        "FAILED",
         e.started_on,
         duration(e.execution_time_ms),
         count(e.steps),
         count(e.models),
-        count(e.rows_processed),
+        "-",
       ]),
       HISTORY_RIGHT_ALIGNED,
     );
-    assertEquals(ids(await dpo.read(["executions", "--limit", "1"])), [e2]);
-    const since = history[0].started_on;
-    assertEquals(ids(await dpo.read(["executions", "--status", "completed", "--since", since])), [
-      e2,
-    ]);
-    if (rendering) {
-      assertEquals(
-        await dpo.run(["executions", "--status", "FAILED", "--since", "2000-01-01"]),
-        {
-          code: 0,
-          stdout: "EXECUTION ID  STATUS  STARTED  DURATION  STEPS  MODELS  ROWS PROCESSED\n",
-          stderr: "",
-        },
-      );
-      const badValues = await Promise.all([
-        ["executions", "--limit", "0"],
-        ["executions", "--limit", "ten"],
-        ["executions", "--status", "DONE"],
-        ["executions", "--since", "yesterday"],
-        ["executions", "--since", "2026-02-30"],
-        ["--format", "yaml", "executions"],
-      ].map((args) => dpo.run(args)));
-      assertCleanFailure(badValues[0], 2, /^error: --limit "0" is not a whole number/);
-      assertCleanFailure(badValues[1], 2, /^error: --limit "ten" is not a whole number/);
-      assertCleanFailure(badValues[2], 2, /^error: --status "DONE" is not known: choose one of /);
-      assertCleanFailure(badValues[3], 2, /^error: --since "yesterday" is not an ISO 8601 time/);
-      assertCleanFailure(badValues[4], 2, /^error: --since "2026-02-30" is not an ISO 8601 time/);
-      assertCleanFailure(
-        badValues[5],
-        2,
-        /^error: Format "yaml" is not known: choose text or json$/,
-      );
-    }
-
-    // executions show: each step with how many models changed since the run before.
-    const show2 = await dpo.read(["executions", "show", e2]);
-    assertEquals(masked(show2), {
-      execution_id: e2,
-      pipeline: "default",
-      status: "COMPLETED",
-      started_on: "<time>",
-      completed_on: "<time>",
-      execution_time_ms: "<ms>",
-      failure_reason: null,
-      steps: [
-        {
-          step_id: l2,
-          execution_id: e2,
-          step_name: "LOAD",
-          status: "COMPLETED",
-          started_on: "<time>",
-          completed_on: "<time>",
-          execution_time_ms: "<ms>",
-          failure_reason: null,
-          models: 5,
-          rows_processed: 5,
-          changed_models: 3,
-        },
-        {
-          step_id: x2,
-          execution_id: e2,
-          step_name: "EXPORT",
-          status: "IN_PROGRESS",
-          started_on: "<time>",
-          completed_on: null,
-          execution_time_ms: null,
-          failure_reason: null,
-          models: 1,
-          rows_processed: null,
-          changed_models: 1,
-        },
-      ],
-      models: 6,
-      rows_processed: 5,
-      previous_execution_id: e1,
-    });
-    const showText2 = tableOf(await dpo.run(["executions", "show", e2])).split("\n");
-    assertEquals(showText2.slice(0, 3), [
-      `Execution ${e2} (default): COMPLETED, started ${show2.started_on}, took ` +
-      duration(show2.execution_time_ms),
+  }
+  const show = await dpo.read(["executions", "show", e2]);
+  assertEquals(show.failure_reason, "LOAD failed");
+  assertEquals(show.previous_execution_id, e1);
+  assertEquals(show.steps, [{ ...failStep.doc, changed_models: 1 }]);
+  if (rendering) {
+    const showText = tableOf(await dpo.run(["executions", "show", e2])).split("\n");
+    assertEquals(showText.slice(0, 3), [
+      `Execution ${e2} (default): FAILED, started ${show.started_on}, took ` +
+      `${duration(show.execution_time_ms)}, failed: LOAD failed`,
       `Compared with: ${e1}`,
       "",
     ]);
-    assertAlignedTable(showText2.slice(3).join("\n"), SHOW_HEADER, [
-      ["LOAD", "COMPLETED", duration(show2.steps[0].execution_time_ms), "5", "3", "5", l2],
-      ["EXPORT", "IN_PROGRESS", "-", "1", "1", "-", x2],
+    assertAlignedTable(showText.slice(3).join("\n"), SHOW_HEADER, [
+      ["LOAD", "FAILED", duration(failStep.doc.execution_time_ms), "1", "1", "-", s2],
     ], SHOW_RIGHT_ALIGNED);
+  }
 
-    const show1 = await dpo.json(["executions", "show", e1]);
-    assert(show1.stdout.includes(`"rows_processed":${MAX_ROWS},"changed_models":null}`));
-    assertEquals(show1.doc.previous_execution_id, null);
-    assertEquals(
-      show1.doc.steps.map((s: Json) => [s.step_id, s.rows_processed, s.changed_models]),
-      [[l1, BigInt(MAX_ROWS), null], [t1, null, null]],
-    );
-    if (rendering) {
-      const showText1 = tableOf(await dpo.run(["executions", "show", e1])).split("\n");
-      assertEquals(showText1[1], "Compared with: no earlier successful execution");
-      assertAlignedTable(showText1.slice(3).join("\n"), SHOW_HEADER, [
-        [
-          "LOAD",
-          "COMPLETED",
-          duration(show1.doc.steps[0].execution_time_ms),
-          "4",
-          "-",
-          count(BigInt(MAX_ROWS)),
-          l1,
-        ],
-        [
-          "TRANSFORM",
-          "COMPLETED",
-          duration(show1.doc.steps[1].execution_time_ms),
-          "2",
-          "-",
-          "-",
-          t1,
-        ],
-      ], SHOW_RIGHT_ALIGNED);
-    }
-
-    // The db commands.
-    assertEquals(await dpo.read(["db", "current"]), { revision: HEAD, head: true });
-    assertEquals(masked(await dpo.read(["db", "history"])), [
-      { revision: "0001_python_schema", applied_on: "<time>", note: null },
-      { revision: "0002_query_indexes", applied_on: "<time>", note: null },
-      { revision: HEAD, applied_on: "<time>", note: null },
-    ]);
-    const upgrade = await dpo.json(["db", "upgrade"]);
-    assertEquals(upgrade.doc, { applied: [] });
-    assertMatch(upgrade.stderr, /INFO - The database is already at the requested revision\n$/);
-  });
-
-  Deno.test(`on ${kind}, fail-step and fail-execution record why, and a failed run is never the last successful one`, async () => {
-    await using store = await openStoreUnderTest(kind);
-    await using models = await temporaryFolder();
-    const dpo = dpoOn(store);
-    const rendering = checksRendering(kind);
-    const root = models.path;
-    await writeModels(root, { "load/a.sql": "select 'a';\n", "transform/t.sql": "select 't';\n" });
-
-    const e1 = await dpo.line(["init-execution"]);
-    assertQuiet(await dpo.run(["complete-execution", e1]), /Steps Processed: 0\.\n$/);
-    const e2 = await dpo.line(["init-execution"]);
-    const s2 = await dpo.line(["init-step", e2, "load", root, "load/*.sql"]);
-
-    const failStep = await dpo.json(["fail-step", s2, "--reason", "disk full: /var/lib"]);
-    assertEquals(masked(failStep.doc), {
-      step_id: s2,
-      execution_id: e2,
-      step_name: "LOAD",
-      status: "FAILED",
-      started_on: "<time>",
-      completed_on: "<time>",
-      execution_time_ms: "<ms>",
-      failure_reason: "disk full: /var/lib",
-      models: 1,
-      rows_processed: null,
-    });
-    assertEquals(
-      maskLog(failStep.stderr),
-      `<log> - dpo - INFO - Step "${s2}" (LOAD) failed on <time>: disk full: /var/lib\n`,
-    );
-    const failRun = await dpo.json(["fail-execution", e2, "--reason", "LOAD failed"]);
-    assertEquals(masked(failRun.doc), {
-      execution_id: e2,
-      pipeline: "default",
-      status: "FAILED",
-      started_on: "<time>",
-      completed_on: "<time>",
-      execution_time_ms: "<ms>",
-      failure_reason: "LOAD failed",
-      steps: 1,
-      models: 1,
-      rows_processed: null,
-    });
-    assertEquals(
-      maskLog(failRun.stderr),
-      `<log> - dpo - INFO - Execution "${e2}" failed on <time>: LOAD failed\n`,
-    );
-
-    // Failing again warns; completing, adding a step or failing a completed run is refused.
-    const before = await snapshotRows(store);
-    assertQuiet(
-      await dpo.run(["fail-step", s2, "--reason", "other"]),
-      `<log> - dpo - WARNING - Step "${s2}" (LOAD) had already failed on <time>: unchanged\n`,
-    );
-    assertQuiet(
-      await dpo.run(["fail-execution", e2, "--reason", "other"]),
-      `<log> - dpo - WARNING - Execution "${e2}" had already failed on <time>: unchanged\n`,
-    );
-    assertCleanFailure(
-      await dpo.run(["complete-step", s2, "-r", "1"]),
-      1,
-      new RegExp(`^error: Step "${s2}" has failed and cannot be completed: start a new execution$`),
-    );
-    assertCleanFailure(
-      await dpo.run(["complete-execution", e2]),
-      1,
-      new RegExp(
-        `^error: Execution "${e2}" has failed and cannot be completed: start a new execution$`,
-      ),
-    );
-    assertCleanFailure(
-      await dpo.run(["init-step", e2, "transform", root, "transform/*.sql"]),
-      1,
-      new RegExp(
-        `^error: Execution "${e2}" is already failed: start a new one with init-execution$`,
-      ),
-    );
-    assertCleanFailure(
-      await dpo.run(["fail-execution", e1, "--reason", "late"]),
-      1,
-      new RegExp(`^error: Execution "${e1}" is already completed and cannot fail: `),
-    );
-    assertEquals(await snapshotRows(store), before);
-    if (rendering) {
-      const unknownStep = crypto.randomUUID();
-      const [missing, malformed] = await Promise.all([
-        dpo.run(["fail-step", unknownStep]),
-        dpo.run(["fail-execution", "not-a-uuid"]),
-      ]);
-      assertCleanFailure(missing, 1, new RegExp(`^error: Step "${unknownStep}" does not exist: `));
-      assertCleanFailure(malformed, 2, /not-a-uuid/);
-    }
-
-    assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
-    assertEquals(await dpo.run(["get-execution-completion-timestamp", e2]), {
-      code: 0,
-      stdout: "\n",
-      stderr: "",
-    });
-
-    const e3 = await dpo.line(["init-execution"]);
-    assertQuiet(
-      await dpo.run(["fail-execution", e3]),
-      `<log> - dpo - INFO - Execution "${e3}" failed on <time>: no reason given\n`,
-    );
-    assertEquals(await dpo.line(["get-last-successful-execution"]), e1);
-
-    // The failures and their reasons in the history.
-    const failed = await dpo.read(["executions", "--status", "failed"]);
-    assertEquals(
-      failed.map((e: Json) => [e.execution_id, e.status, e.failure_reason]),
-      [[e3, "FAILED", null], [e2, "FAILED", "LOAD failed"]],
-    );
-    assertEquals(failed[1], failRun.doc);
-    if (rendering) {
-      assertAlignedTable(
-        tableOf(await dpo.run(["executions", "--status", "failed"])),
-        HISTORY_HEADER,
-        failed.map((e: Json) => [
-          e.execution_id,
-          "FAILED",
-          e.started_on,
-          duration(e.execution_time_ms),
-          count(e.steps),
-          count(e.models),
-          "-",
-        ]),
-        HISTORY_RIGHT_ALIGNED,
-      );
-    }
-    const show = await dpo.read(["executions", "show", e2]);
-    assertEquals(show.failure_reason, "LOAD failed");
-    assertEquals(show.previous_execution_id, e1);
-    assertEquals(show.steps, [{ ...failStep.doc, changed_models: 1 }]);
-    if (rendering) {
-      const showText = tableOf(await dpo.run(["executions", "show", e2])).split("\n");
-      assertEquals(showText.slice(0, 3), [
-        `Execution ${e2} (default): FAILED, started ${show.started_on}, took ` +
-        `${duration(show.execution_time_ms)}, failed: LOAD failed`,
-        `Compared with: ${e1}`,
-        "",
-      ]);
-      assertAlignedTable(showText.slice(3).join("\n"), SHOW_HEADER, [
-        ["LOAD", "FAILED", duration(failStep.doc.execution_time_ms), "1", "1", "-", s2],
-      ], SHOW_RIGHT_ALIGNED);
-    }
-
-    // What is stored: the status, the reason and the database's time of the failure.
-    const stored = await store.rows(
-      `SELECT execution_id::text AS id, status, failure_reason, completed_on IS NOT NULL AS ended
-       FROM dpo.execution
-       UNION ALL SELECT execution_step_id::text, status, failure_reason, completed_on IS NOT NULL
-       FROM dpo.execution_step`,
-    );
-    const byId = (x: Json, y: Json) => x.id < y.id ? -1 : 1;
-    assertEquals(
-      stored.sort(byId),
-      [
-        { id: e1, status: "COMPLETED", failure_reason: null, ended: true },
-        { id: e2, status: "FAILED", failure_reason: "LOAD failed", ended: true },
-        { id: e3, status: "FAILED", failure_reason: null, ended: true },
-        { id: s2, status: "FAILED", failure_reason: "disk full: /var/lib", ended: true },
-      ].sort(byId),
-    );
-  });
-
-  Deno.test(`on ${kind}, --pipeline, DPO_PIPELINE and the default pipeline keep their executions apart`, async () => {
-    await using store = await openStoreUnderTest(kind);
-    const dpo = dpoOn(store);
-    const rendering = checksRendering(kind);
-    const envB = { env: { DPO_PIPELINE: "b" } };
-
-    const initA = await dpo.read(["--pipeline", "a", "init-execution"]);
-    const a1 = initA.execution_id;
-    assertEquals(initA, { execution_id: a1, pipeline: "a" });
-    const b1 = await dpo.line(["init-execution"], envB);
-    assertMatch(b1, UUID);
-    const d1 = await dpo.line(["init-execution"]);
-    const c1 = await dpo.line(["init-execution", "--pipeline", "c"]);
-    // The default pipeline's run completes last, so it is the newest success in the database.
-    for (const id of [a1, b1, d1]) {
-      assertQuiet(await dpo.run(["complete-execution", id]), /Completed Execution: /);
-    }
-
-    assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"]), a1);
-    assertEquals(await dpo.line(["get-last-successful-execution"], envB), b1);
-    if (rendering) {
-      assertEquals(await dpo.line(["get-last-successful-execution", "--pipeline", "b"]), b1);
-    }
-    assertEquals(await dpo.line(["get-last-successful-execution"]), d1);
-    // --pipeline wins over DPO_PIPELINE.
-    assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"], envB), a1);
-    // c has only an unfinished run; "nope" has none.
-    assertEquals(await dpo.line(["--pipeline", "c", "get-last-successful-execution"]), "");
-    if (rendering) {
-      assertEquals(await dpo.read(["--pipeline", "nope", "get-last-successful-execution"]), {
-        execution_id: null,
-        pipeline: "nope",
-      });
-    }
-
-    assertEquals(
-      (await dpo.read(["executions", "--pipeline", "a"])).map((e: Json) => [
-        e.execution_id,
-        e.pipeline,
-      ]),
-      [[a1, "a"]],
-    );
-    assertEquals(ids(await dpo.read(["executions"], envB)), [b1]);
-    assertEquals(ids(await dpo.read(["executions"])), [d1]);
-    assertEquals(ids(await dpo.read(["--pipeline", "c", "executions"])), [c1]);
-
-    // A new run of a is compared with a's last success, not with the newer one of default.
-    const a2 = await dpo.line(["--pipeline", "a", "init-execution"]);
-    const showA2 = await dpo.read(["executions", "show", a2]);
-    assertEquals([showA2.pipeline, showA2.previous_execution_id], ["a", a1]);
-
-    if (rendering) {
-      // Usage errors are found before anything is written.
-      const [tooLong, badFormat] = await Promise.all([
-        dpo.run(["--pipeline", "p".repeat(101), "init-execution"]),
-        dpo.run(["--format", "yaml", "--pipeline", "a", "init-execution"]),
-      ]);
-      assertCleanFailure(tooLong, 2, /^error: Pipeline "p{101}" is longer than 100 characters/);
-      assertCleanFailure(badFormat, 2, /^error: Format "yaml" is not known: choose text or json$/);
-    }
-
-    const stored = await store.rows(
-      "SELECT execution_id::text AS id, pipeline FROM dpo.execution ORDER BY pipeline, started_on",
-    );
-    assertEquals(stored, [
-      { id: a1, pipeline: "a" },
-      { id: a2, pipeline: "a" },
-      { id: b1, pipeline: "b" },
-      { id: c1, pipeline: "c" },
-      { id: d1, pipeline: "default" },
-    ]);
-  });
+  // What is stored: the status, the reason and the database's time of the failure.
+  const stored = await store.rows(
+    `SELECT execution_id::text AS id, status, failure_reason, completed_on IS NOT NULL AS ended
+     FROM dpo.execution
+     UNION ALL SELECT execution_step_id::text, status, failure_reason, completed_on IS NOT NULL
+     FROM dpo.execution_step`,
+  );
+  const byId = (x: Json, y: Json) => x.id < y.id ? -1 : 1;
+  assertEquals(
+    stored.sort(byId),
+    [
+      { id: e1, status: "COMPLETED", failure_reason: null, ended: true },
+      { id: e2, status: "FAILED", failure_reason: "LOAD failed", ended: true },
+      { id: e3, status: "FAILED", failure_reason: null, ended: true },
+      { id: s2, status: "FAILED", failure_reason: "disk full: /var/lib", ended: true },
+    ].sort(byId),
+  );
 }
+
+/** --pipeline, DPO_PIPELINE and the default pipeline keep their executions apart. */
+async function pipelinesApart(store: StoreUnderTest): Promise<void> {
+  const dpo = dpoOn(store);
+  const rendering = checksRendering(store.kind);
+  const envB = { env: { DPO_PIPELINE: "b" } };
+
+  const initA = await dpo.read(["--pipeline", "a", "init-execution"]);
+  const a1 = initA.execution_id;
+  assertEquals(initA, { execution_id: a1, pipeline: "a" });
+  const b1 = await dpo.line(["init-execution"], envB);
+  assertMatch(b1, UUID);
+  const d1 = await dpo.line(["init-execution"]);
+  const c1 = await dpo.line(["init-execution", "--pipeline", "c"]);
+  // The default pipeline's run completes last, so it is the newest success in the database.
+  for (const id of [a1, b1, d1]) {
+    assertQuiet(await dpo.run(["complete-execution", id]), /Completed Execution: /);
+  }
+
+  assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"]), a1);
+  assertEquals(await dpo.line(["get-last-successful-execution"], envB), b1);
+  if (rendering) {
+    assertEquals(await dpo.line(["get-last-successful-execution", "--pipeline", "b"]), b1);
+  }
+  assertEquals(await dpo.line(["get-last-successful-execution"]), d1);
+  // --pipeline wins over DPO_PIPELINE.
+  assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"], envB), a1);
+  // c has only an unfinished run; "nope" has none.
+  assertEquals(await dpo.line(["--pipeline", "c", "get-last-successful-execution"]), "");
+  if (rendering) {
+    assertEquals(await dpo.read(["--pipeline", "nope", "get-last-successful-execution"]), {
+      execution_id: null,
+      pipeline: "nope",
+    });
+  }
+
+  assertEquals(
+    (await dpo.read(["executions", "--pipeline", "a"])).map((e: Json) => [
+      e.execution_id,
+      e.pipeline,
+    ]),
+    [[a1, "a"]],
+  );
+  assertEquals(ids(await dpo.read(["executions"], envB)), [b1]);
+  assertEquals(ids(await dpo.read(["executions"])), [d1]);
+  assertEquals(ids(await dpo.read(["--pipeline", "c", "executions"])), [c1]);
+
+  // A new run of a is compared with a's last success, not with the newer one of default.
+  const a2 = await dpo.line(["--pipeline", "a", "init-execution"]);
+  const showA2 = await dpo.read(["executions", "show", a2]);
+  assertEquals([showA2.pipeline, showA2.previous_execution_id], ["a", a1]);
+
+  if (rendering) {
+    // Usage errors are found before anything is written.
+    const [tooLong, badFormat] = await Promise.all([
+      dpo.run(["--pipeline", "p".repeat(101), "init-execution"]),
+      dpo.run(["--format", "yaml", "--pipeline", "a", "init-execution"]),
+    ]);
+    assertCleanFailure(tooLong, 2, /^error: Pipeline "p{101}" is longer than 100 characters/);
+    assertCleanFailure(badFormat, 2, /^error: Format "yaml" is not known: choose text or json$/);
+  }
+
+  const stored = await store.rows(
+    "SELECT execution_id::text AS id, pipeline FROM dpo.execution ORDER BY pipeline, started_on",
+  );
+  assertEquals(stored, [
+    { id: a1, pipeline: "a" },
+    { id: a2, pipeline: "a" },
+    { id: b1, pipeline: "b" },
+    { id: c1, pipeline: "c" },
+    { id: d1, pipeline: "default" },
+  ]);
+}
+
+Deno.test(
+  "every command prints one JSON document, change sets and diffs are complete, and the history lines up, on PostgreSQL and on PGlite",
+  () => onEachStore(jsonChangeSetsAndHistory),
+);
+
+Deno.test(
+  "fail-step and fail-execution record why, and a failed run is never the last successful one, on PostgreSQL and on PGlite",
+  () => onEachStore(failuresAndReasons),
+);
+
+Deno.test(
+  "--pipeline, DPO_PIPELINE and the default pipeline keep their executions apart, on PostgreSQL and on PGlite",
+  () => onEachStore(pipelinesApart),
+);
 
 Deno.test("completions bash, zsh and fish print scripts that name every command", async () => {
   const commands = [
