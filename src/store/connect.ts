@@ -28,7 +28,7 @@ export async function withStore<T>(
     }
     return await work(store);
   } catch (error) {
-    throw translateDatabaseError(error, target);
+    throw translateDatabaseError(error, target, options.statementTimeoutSeconds);
   } finally {
     await store?.close().catch(() => {});
   }
@@ -69,7 +69,11 @@ interface DriverError {
 }
 
 /** One clear line for each way the database can fail; other errors pass through unchanged. */
-export function translateDatabaseError(error: unknown, target: StoreTarget): unknown {
+export function translateDatabaseError(
+  error: unknown,
+  target: StoreTarget,
+  statementTimeoutSeconds?: number,
+): unknown {
   if (!(error instanceof Error) || error instanceof DatabaseError) return error;
   const driver = error as DriverError;
   const code = driver.code;
@@ -145,6 +149,27 @@ export function translateDatabaseError(error: unknown, target: StoreTarget): unk
           '"db downgrade" as the role that owns schema dpo, and grant the role of other ' +
           "commands what README.md's least-privilege setup lists",
       );
+    case "CONNECTION_CLOSED":
+    case "CONNECTION_ENDED":
+    case "CONNECTION_DESTROYED":
+    case "57P01":
+    case "57P02":
+      return make(
+        `The connection to PostgreSQL at ${where} was lost during the command ` +
+          `(${/^[0-9A-Z]{5}$/.test(code) ? serverMessage : "closed by the server"}): what dpo ` +
+          "had not committed was rolled back; run the command again once the server is back",
+      );
+    case "55P03":
+    case "57014": {
+      // Both lock_timeout and statement_timeout are --statement-timeout (postgres_store.ts).
+      if (code === "57014" && !/statement timeout/.test(serverMessage)) break;
+      const limit = `--statement-timeout (${statementTimeoutSeconds ?? "?"} s)`;
+      return make(
+        `PostgreSQL at ${where} cancelled a statement that ran longer than ${limit}: ` +
+          `${serverMessage}; another session may hold a lock dpo needs: let it finish, ` +
+          "or raise --statement-timeout",
+      );
+    }
     case "53300":
       return make(`PostgreSQL at ${where} has no free connection: ${serverMessage}`);
     case "57P03":

@@ -44,7 +44,10 @@ export async function openPgliteStore(options: PgliteOptions): Promise<Store> {
   return {
     kind: "pglite",
     ...queryable(db),
-    transaction: (work) => db.transaction((tx) => work(queryable(tx))),
+    transaction: async (work) => {
+      await signalsFirst();
+      return await db.transaction((tx) => work(queryable(tx)));
+    },
     close: async () => {
       try {
         await db.close();
@@ -73,6 +76,15 @@ async function acquireStoreLock(options: PgliteOptions): Promise<Deno.FsFile> {
     `The embedded store "${options.dir}" stayed locked by another dpo process for ` +
       `${options.lockTimeoutSeconds} s: retry later or raise --connect-timeout`,
   );
+}
+
+/**
+ * PGlite runs a whole transaction without returning to the event loop, so a SIGINT or SIGTERM
+ * that arrived while files were hashed would be handled only after the commit: let main.ts's
+ * signal listeners run first.
+ */
+function signalsFirst(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function delay<T>(ms: number, value: T): Promise<T> {

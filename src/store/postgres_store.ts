@@ -24,6 +24,7 @@ const SET_LIMITS = "SELECT set_config('statement_timeout', $1, true), " +
  * up or out of connections, for up to the connect timeout.
  */
 export async function openPostgresStore(options: PostgresOptions): Promise<Store> {
+  ignoreWritesToClosedSocket();
   const agent = Deno.env.get("DPO_AGENT");
   const tls = tlsSetup(options.url);
   options.log.debug(`TLS: sslmode=${tls.mode}`);
@@ -69,4 +70,26 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     transaction,
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+let ignoringWritesToClosedSocket = false;
+
+/**
+ * postgres.js 3.4.9 writes the ROLLBACK of a transaction whose connection the server has just
+ * closed from a setImmediate callback, after it has nulled the socket (porsager/postgres#1154,
+ * #1208): an uncaught TypeError with a stack. The transaction has already failed with a
+ * catchable error by then, so that one stray TypeError is dropped; any other error still crashes.
+ */
+function ignoreWritesToClosedSocket(): void {
+  if (ignoringWritesToClosedSocket) return;
+  ignoringWritesToClosedSocket = true;
+  globalThis.addEventListener("error", (event) => {
+    const error: unknown = event.error;
+    if (
+      error instanceof TypeError && error.message.includes("(reading 'write')") &&
+      /\bnextWrite\b[\s\S]*postgres/.test(error.stack ?? "")
+    ) {
+      event.preventDefault();
+    }
+  });
 }
