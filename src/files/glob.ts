@@ -85,6 +85,9 @@ class CrawlRecorder {
       if (isNotUtf8(base, folder)) {
         throw notUtf8Error(`Folder "${folder}"`, "dpo cannot read the files in it");
       }
+      // A folder a pattern names that does not exist (or is a file) holds no model.
+      const code = (error as { code?: string }).code;
+      if (code === "ENOENT" || code === "ENOTDIR") continue;
       throw new FileError(
         `Cannot list folder "${folder || "."}" under base path "${basePath}": ` +
           `${describeCrawlError(error)}`,
