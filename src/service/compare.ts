@@ -3,9 +3,9 @@ import { NotFoundError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import { changedModelNames, modelChanges } from "../store/step_models.ts";
-import { findStepByName, listSteps } from "../store/steps.ts";
+import { findStepByName, findStepName, listSteps } from "../store/steps.ts";
 import { requireExecution } from "./executions.ts";
-import { requireStep } from "./steps.ts";
+import { unknownStep } from "./steps.ts";
 
 /** A step's models against the previous execution's, by kind of change. */
 export interface ChangeSet {
@@ -110,7 +110,8 @@ async function previousStepOf(
   options: CompareOptions,
   log: Log,
 ): Promise<string | null> {
-  const step = await requireStep(store, options.stepId);
+  const step = await findStepName(store, options.stepId);
+  if (!step) throw unknownStep(options.stepId);
   if (options.previousExecutionId === null) return null;
   await requireExecution(store, options.previousExecutionId);
   const previousStepId = await findStepByName(store, options.previousExecutionId, step.step_name);

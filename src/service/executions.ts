@@ -2,7 +2,7 @@
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Queryable, Store } from "../store/database.ts";
 import * as executions from "../store/executions.ts";
-import type { ExecutionRow } from "../store/executions.ts";
+import type { ExecutionRow, ExecutionState } from "../store/executions.ts";
 import { type Ending, settleEnding } from "./endings.ts";
 
 /** Starts an execution of a pipeline, with the caller's id when given; returns its id. */
@@ -53,7 +53,7 @@ export async function completeExecution(
       what: `Execution "${executionId}"`,
       wanted: "COMPLETED",
       ended: await executions.endExecution(tx, executionId, { status: "COMPLETED" }),
-      current: () => requireExecution(tx, executionId),
+      current: () => requireExecutionTotals(tx, executionId),
     })
   );
 }
@@ -72,18 +72,29 @@ export async function failExecution(
         status: "FAILED",
         failureReason: reason,
       }),
-      current: () => requireExecution(tx, executionId),
+      current: () => requireExecutionTotals(tx, executionId),
     })
   );
 }
 
-/** The execution, or a NotFoundError naming it. */
+/** The execution's own columns, or a NotFoundError naming it. */
 export async function requireExecution(
   store: Queryable,
   executionId: string,
   options: { forUpdate?: boolean } = {},
+): Promise<ExecutionState> {
+  return found(await executions.findExecutionState(store, executionId, options), executionId);
+}
+
+/** The execution with its totals, or a NotFoundError naming it. */
+export async function requireExecutionTotals(
+  store: Queryable,
+  executionId: string,
 ): Promise<ExecutionRow> {
-  const execution = await executions.findExecution(store, executionId, options);
+  return found(await executions.findExecution(store, executionId), executionId);
+}
+
+function found<Row>(execution: Row | undefined, executionId: string): Row {
   if (!execution) {
     throw new NotFoundError(
       `Execution "${executionId}" does not exist: use an id printed by init-execution`,
@@ -93,7 +104,7 @@ export async function requireExecution(
 }
 
 /** Refuses to add steps to an execution that has ended. */
-export function assertExecutionOpen(execution: ExecutionRow): void {
+export function assertExecutionOpen(execution: ExecutionState): void {
   if (execution.status === "COMPLETED" || execution.status === "FAILED") {
     throw new ConflictError(
       `Execution "${execution.execution_id}" is already ${execution.status.toLowerCase()}: ` +

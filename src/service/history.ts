@@ -8,7 +8,7 @@ import {
 } from "../store/executions.ts";
 import { modelChanges } from "../store/step_models.ts";
 import { findStepByName, listSteps, type StepRow } from "../store/steps.ts";
-import { requireExecution } from "./executions.ts";
+import { requireExecutionTotals } from "./executions.ts";
 
 /** A pipeline's executions, newest first. */
 export async function executionHistory(
@@ -36,7 +36,7 @@ export async function executionDetail(
   store: Store,
   executionId: string,
 ): Promise<ExecutionDetail> {
-  const execution = await requireExecution(store, executionId);
+  const execution = await requireExecutionTotals(store, executionId);
   const previousId = await previousSuccessfulExecutionId(store, executionId) ?? null;
   const steps: StepDetail[] = [];
   for (const step of await listSteps(store, executionId)) {

@@ -87,7 +87,7 @@ export async function failStep(
 export async function requireStep(db: Queryable, stepId: string): Promise<StepRow> {
   const step = await steps.findStep(db, stepId);
   if (!step) {
-    throw new NotFoundError(`Step "${stepId}" does not exist: use an id printed by init-step`);
+    throw unknownStep(stepId);
   }
   return step;
 }
@@ -112,4 +112,9 @@ async function fingerprintModels(
   progress?.start(pathByModel.size);
   const checksums = await hashFiles(basePath, [...pathByModel.values()], progress?.advance);
   return [...pathByModel.keys()].map((name, i) => ({ name, checksum: checksums[i] }));
+}
+
+/** The error for a step id that names no step. */
+export function unknownStep(stepId: string): NotFoundError {
+  return new NotFoundError(`Step "${stepId}" does not exist: use an id printed by init-step`);
 }

@@ -2,8 +2,8 @@
 import type { Queryable } from "./database.ts";
 import { isoText } from "./sql_text.ts";
 
-/** An execution as the commands report it; times are Python-style ISO 8601 text. */
-export interface ExecutionRow {
+/** An execution's own columns; times are Python-style ISO 8601 text. */
+export interface ExecutionState {
   execution_id: string;
   pipeline: string;
   status: string;
@@ -11,6 +11,10 @@ export interface ExecutionRow {
   completed_on: string | null;
   execution_time_ms: string | null;
   failure_reason: string | null;
+}
+
+/** An execution with its totals, as summaries, JSON and the history report it. */
+export interface ExecutionRow extends ExecutionState {
   step_count: string;
   model_count: string;
   rows_processed: string | null;
@@ -19,9 +23,12 @@ export interface ExecutionRow {
 /** Statuses an execution or step ends in; nothing changes them afterwards. */
 export const FINAL_STATUSES = ["COMPLETED", "FAILED"] as const;
 
-const EXECUTION_COLUMNS = `e.execution_id::text AS execution_id, e.pipeline, e.status,
+const STATE_COLUMNS = `e.execution_id::text AS execution_id, e.pipeline, e.status,
   ${isoText("e.started_on")} AS started_on, ${isoText("e.completed_on")} AS completed_on,
-  e.execution_time_ms::text AS execution_time_ms, e.failure_reason,
+  e.execution_time_ms::text AS execution_time_ms, e.failure_reason`;
+
+// The totals read every model row of the execution: only where they are reported.
+const EXECUTION_COLUMNS = `${STATE_COLUMNS},
   (SELECT count(*) FROM dpo.execution_step s WHERE s.execution_id = e.execution_id)::text
     AS step_count,
   (SELECT count(*) FROM dpo.execution_step s JOIN dpo.execution_step_model m
@@ -43,15 +50,30 @@ export async function insertExecution(
   return rows.length === 1;
 }
 
-/** One execution, or undefined. With `forUpdate` the row stays locked until the transaction ends. */
-export async function findExecution(
+/**
+ * One execution's own columns, or undefined: the cheap check every command makes. With
+ * `forUpdate` the row stays locked until the transaction ends.
+ */
+export async function findExecutionState(
   db: Queryable,
   executionId: string,
   options: { forUpdate?: boolean } = {},
+): Promise<ExecutionState | undefined> {
+  const rows = await db.query<ExecutionState>(
+    `SELECT ${STATE_COLUMNS} FROM dpo.execution e WHERE e.execution_id = $1
+     ${options.forUpdate ? "FOR UPDATE" : ""}`,
+    [executionId],
+  );
+  return rows[0];
+}
+
+/** One execution with its totals, or undefined. */
+export async function findExecution(
+  db: Queryable,
+  executionId: string,
 ): Promise<ExecutionRow | undefined> {
   const rows = await db.query<ExecutionRow>(
-    `SELECT ${EXECUTION_COLUMNS} FROM dpo.execution e WHERE e.execution_id = $1
-     ${options.forUpdate ? "FOR UPDATE" : ""}`,
+    `SELECT ${EXECUTION_COLUMNS} FROM dpo.execution e WHERE e.execution_id = $1`,
     [executionId],
   );
   return rows[0];

@@ -37,7 +37,20 @@ export async function insertStep(
   );
 }
 
-/** One step, or undefined. */
+/** A step's id, execution and name, or undefined: all compare needs, without counting models. */
+export async function findStepName(
+  db: Queryable,
+  stepId: string,
+): Promise<Pick<StepRow, "execution_step_id" | "execution_id" | "step_name"> | undefined> {
+  const rows = await db.query<Pick<StepRow, "execution_step_id" | "execution_id" | "step_name">>(
+    `SELECT execution_step_id::text AS execution_step_id, execution_id::text AS execution_id,
+       step_name FROM dpo.execution_step WHERE execution_step_id = $1`,
+    [stepId],
+  );
+  return rows[0];
+}
+
+/** One step with its model count, or undefined. */
 export async function findStep(db: Queryable, stepId: string): Promise<StepRow | undefined> {
   const rows = await db.query<StepRow>(
     `SELECT ${STEP_COLUMNS} FROM dpo.execution_step s WHERE s.execution_step_id = $1`,
