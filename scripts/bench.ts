@@ -5,6 +5,9 @@
  * Run through `deno task bench` (scripts/bench.sh starts a throwaway PostgreSQL).
  *
  *   deno run -A scripts/bench.ts [--sizes 1000,20000,200000] [--runs 3] [--stores postgres,pglite]
+ *
+ * `--sizes ""` skips the trees and measures only start-up: a light command on PostgreSQL against a
+ * bare `deno run`, and the embedded store's first command (it creates the store) and warm ones.
  */
 import { generateModelTree } from "./lib/model_tree.ts";
 
@@ -95,12 +98,28 @@ async function lightCommand(store: string): Promise<{ dpoMs: number; bareMs: num
   const empty = `${workRoot}/empty.ts`;
   await Deno.writeTextFile(empty, "");
   const bare = [Deno.execPath(), "run", "--quiet", empty];
+  await timed(dpo(store, "db", "upgrade"));
   const dpoRuns: number[] = [], bareRuns: number[] = [];
   for (let i = 0; i < 11; i++) {
     bareRuns.push((await timed(bare)).ms);
     dpoRuns.push((await timed(dpo(store, "get-last-successful-execution"))).ms);
   }
   return { dpoMs: median(dpoRuns), bareMs: median(bareRuns) };
+}
+
+/** The embedded store: the first command creates and migrates it, later ones open it. */
+async function embeddedStartup(): Promise<{ firstMs: number; warmMs: number; warmRssMb: number }> {
+  const first: number[] = [], warm: Timed[] = [];
+  for (let i = 0; i < args.runs; i++) {
+    const store = `pglite:${workRoot}/startup-${i}`;
+    first.push((await timed(dpo(store, "get-last-successful-execution"))).ms);
+    for (let k = 0; k < 3; k++) warm.push(await timed(dpo(store, "get-last-successful-execution")));
+  }
+  return {
+    firstMs: median(first),
+    warmMs: median(warm.map((t) => t.ms)),
+    warmRssMb: median(warm.map((t) => t.peakRssMb)),
+  };
 }
 
 const rows: Row[] = [];
@@ -122,10 +141,12 @@ for (const size of args.sizes) {
   await Deno.remove(tree, { recursive: true });
 }
 
-console.log(
-  "| store | files | MB | init-step ms | sha256sum floor ms | ratio | compare ms | complete-step ms | init-step peak RSS MB |",
-);
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+if (rows.length > 0) {
+  console.log(
+    "| store | files | MB | init-step ms | sha256sum floor ms | ratio | compare ms | complete-step ms | init-step peak RSS MB |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
 for (const r of rows) {
   console.log(
     `| ${r.store} | ${r.files.toLocaleString("en")} | ${r.mb.toFixed(1)} | ${
@@ -144,6 +165,14 @@ if (postgresUrl && args.stores.includes("postgres")) {
       }`,
   );
 }
+if (args.stores.includes("pglite")) {
+  const embedded = await embeddedStartup();
+  console.log(
+    `\nEmbedded store, get-last-successful-execution: first command on a new store (creates it) ` +
+      `${embedded.firstMs.toFixed(0)} ms; warm ${embedded.warmMs.toFixed(0)} ms, peak RSS ` +
+      `${embedded.warmRssMb.toFixed(0)} MB`,
+  );
+}
 await Deno.remove(workRoot, { recursive: true });
 
 function requirePostgres(): string {
@@ -157,7 +186,7 @@ function parseArgs(argv: string[]) {
     return index === -1 ? fallback : argv[index + 1];
   };
   return {
-    sizes: value("--sizes", "1000,20000,200000").split(",").map(Number),
+    sizes: value("--sizes", "1000,20000,200000").split(",").filter(Boolean).map(Number),
     runs: Number(value("--runs", "3")),
     stores: value("--stores", "postgres,pglite").split(","),
   };
