@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type { CliOptions, CliResult } from "./cli.ts";
 import { dpoOk } from "./cli.ts";
 import { temporaryFolder } from "./model_tree.ts";
-import { databaseUrl, superuserClient, type TestDatabase } from "./postgres_server.ts";
+import { createTestDatabase, superuserClient, type TestDatabase } from "./postgres_server.ts";
 
 /** The two stores every pipeline scenario runs on. */
 export const STORE_KINDS = ["PostgreSQL", "PGlite"] as const;
@@ -35,7 +35,7 @@ export interface StoreUnderTest {
  */
 export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTest> {
   if (kind === "PostgreSQL") {
-    const db = await createLinguisticTestDatabase();
+    const db = await createTestDatabase({ collation: "icu-en-US" });
     try {
       await dpoOk([db.url, "db", "upgrade"]);
     } catch (error) {
@@ -67,40 +67,6 @@ export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTes
       }
     },
     [Symbol.asyncDispose]: () => folder[Symbol.asyncDispose](),
-  };
-}
-
-let linguisticCounter = 0;
-
-/**
- * A test database like createTestDatabase()'s, but collated by ICU's en-US, as production servers
- * often are: there "_x" sorts before "a" and "B" after it, so only an explicit code-point order
- * passes the comparisons (the test cluster's own C.UTF-8 sorts by code point anyway).
- */
-async function createLinguisticTestDatabase(): Promise<TestDatabase> {
-  const name = `dpo_test_icu_${Date.now().toString(36)}_${Deno.pid}_${linguisticCounter++}`;
-  const admin = superuserClient();
-  try {
-    await admin.unsafe(
-      `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
-    );
-  } finally {
-    await admin.end();
-  }
-  const sql = superuserClient(name);
-  return {
-    name,
-    url: databaseUrl(name),
-    sql,
-    async [Symbol.asyncDispose]() {
-      await sql.end();
-      const dropper = superuserClient();
-      try {
-        await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await dropper.end();
-      }
-    },
   };
 }
 

@@ -57,12 +57,23 @@ export interface TestDatabase {
 
 let counter = 0;
 
-/** Creates a database named after the test; `await using` drops it at the end. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * Creates a database named after the test; `await using` drops it at the end. With
+ * `{ collation: "icu-en-US" }` it is collated by ICU's en-US, as production servers often are:
+ * there "_x" sorts before "a" and "B" after it, so only an explicit code-point order passes the
+ * comparisons (the test cluster's own C.UTF-8 sorts by code point anyway).
+ */
+export async function createTestDatabase(
+  options: { collation?: "icu-en-US" } = {},
+): Promise<TestDatabase> {
   const name = `dpo_test_${Date.now().toString(36)}_${Deno.pid}_${counter++}`;
   const admin = superuserClient();
   try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
+    await admin.unsafe(
+      options.collation === "icu-en-US"
+        ? `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`
+        : `CREATE DATABASE ${name}`,
+    );
   } finally {
     await admin.end();
   }
