@@ -42,15 +42,21 @@ async function runPipeline(run: number): Promise<void> {
   ];
   for (const step of steps) {
     const stepId = await dpo("init-step", executionId, step.name, step.base, ...step.patterns);
-    const changed = await dpo("compare-step-models", stepId, previous);
-    console.log(`${step.name.padEnd(9)} changed: ${changed || "(nothing)"}`);
+    // The JSON form also carries the deletions, which the seed's text output never reported.
+    const changes = JSON.parse(
+      await dpo("compare-step-models", stepId, previous, "--format", "json"),
+    ) as { changed: string[]; deleted: string[] };
+    const deleted = changes.deleted.length ? ` (deleted: ${changes.deleted.join(",")})` : "";
+    console.log(
+      `${step.name.padEnd(9)} changed: ${changes.changed.join(",") || "(nothing)"}${deleted}`,
+    );
     await dpo("complete-step", stepId, "--rows-processed", "1000", "--log-level", "WARNING");
   }
   await dpo("complete-execution", executionId, "--log-level", "WARNING");
 }
 
 await copy(`${repoRoot}examples/models`, `${workDir}/models`);
-console.log(`Sample pipeline in ${workDir} (state in ${workDir}/.dpo)`);
+console.log(`Sample pipeline in ${workDir} (state in ${workDir}/.dpo, kept for you to inspect)`);
 await runPipeline(1);
 
 console.log(
