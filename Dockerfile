@@ -2,7 +2,7 @@
 # dpo in a FROM scratch image: no shell, no package manager, nothing but dpo, the dynamic loader
 # and the libraries it links, CA certificates, /etc/passwd with user dpo (65532), an empty /tmp.
 # scripts/build_image_root.sh builds that root in the build stage; `deno task image-check` runs
-# the same script and proves the result (see docs/running-anywhere.md).
+# the same script and proves the result (see README.md, "Running anywhere").
 #
 #   docker build -t dpo .                     the Deno runtime + the app's cached module graph
 #   docker build --target compiled -t dpo .   the single compiled binary (deno compile fetches its

@@ -74,7 +74,7 @@ if [[ -x dist/dpo ]]; then
   say "variant: compiled (dist/dpo from 'deno task compile')"
   build_args=("$root" dist/dpo)
 else
-  say "variant: runtime (no dist/dpo: 'deno compile' needs denort, see docs/running-anywhere.md);" \
+  say "variant: runtime (no dist/dpo: 'deno compile' needs denort, see README.md, "Running anywhere");" \
     "the root carries the npm Deno runtime and the app's module graph in DENO_DIR"
   build_args=("$root")
 fi

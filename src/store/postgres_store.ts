@@ -34,6 +34,8 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     // Named prepared statements do not survive a transaction-pooling PgBouncer.
     prepare: false,
     connect_timeout: options.connectTimeoutSeconds,
+    // retry.ts paces reconnecting; postgres.js's own backoff (up to 20 s) would overrun the bound.
+    backoff: () => 0,
     // The default prints NOTICEs on stdout, which is for results only.
     onnotice: (notice) => options.log.debug(`PostgreSQL notice: ${notice.message}`),
     connection: { application_name: agent ? `dpo/${VERSION} ${agent}` : `dpo/${VERSION}` },

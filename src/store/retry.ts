@@ -29,8 +29,10 @@ export async function retryTransient<T>(
     try {
       return await attempt();
     } catch (error) {
-      const wait = Math.random() * Math.min(2000, 100 * 2 ** tries);
-      if (!isTransient(error) || Date.now() + wait >= deadline) throw error;
+      const left = deadline - Date.now();
+      if (!isTransient(error) || left <= 0) throw error;
+      // The last wait is cut to the deadline, so the final try comes at the end of the budget.
+      const wait = Math.min(left, Math.random() * Math.min(2000, 100 * 2 ** tries));
       if (tries === 0) {
         options.log.warn(
           `${options.what} is not available yet (${(error as Error).message}): retrying for up ` +

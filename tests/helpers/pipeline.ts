@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type { CliOptions, CliResult } from "./cli.ts";
 import { dpoOk } from "./cli.ts";
 import { temporaryFolder } from "./model_tree.ts";
-import { createTestDatabase, superuserClient, type TestDatabase } from "./postgres_server.ts";
+import { createTestDatabase, superuserClient } from "./postgres_server.ts";
 
 /** The two stores every pipeline scenario runs on. */
 export const STORE_KINDS = ["PostgreSQL", "PGlite"] as const;
