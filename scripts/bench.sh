@@ -8,7 +8,9 @@ cd "$repo_root"
 source "$repo_root/scripts/ensure_deno.sh"
 # /usr/bin/time reports each command's peak RSS.
 if [[ ! -x /usr/bin/time ]]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >&2
+  # shellcheck source=scripts/lib/apt_install.sh
+  source "$repo_root/scripts/lib/apt_install.sh"
+  apt_install_quietly time
 fi
 cluster_dir=$(mktemp -d /tmp/dpo-bench-pg.XXXXXX)
 chmod 755 "$cluster_dir"

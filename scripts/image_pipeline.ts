@@ -8,6 +8,7 @@
  * <dpo-models>. Prints what changed per run; exits 1 at the first unexpected output.
  */
 import { type DpoOutput, runTwoExecutionPipeline } from "./lib/two_run_pipeline.ts";
+import { runCaptured } from "./lib/captured_command.ts";
 
 const separator = Deno.args.indexOf("--");
 if (separator !== 2 || Deno.args.length < 4) {
@@ -19,19 +20,8 @@ if (separator !== 2 || Deno.args.length < 4) {
 const [hostModels, dpoModels] = Deno.args;
 const [program, ...prefix] = Deno.args.slice(separator + 1);
 
-async function run(args: readonly string[]): Promise<DpoOutput> {
-  const output = await new Deno.Command(program, {
-    args: [...prefix, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function run(args: readonly string[]): Promise<DpoOutput> {
+  return runCaptured(program, [...prefix, ...args]);
 }
 
 try {

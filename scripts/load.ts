@@ -13,6 +13,7 @@
  */
 import postgres from "postgres";
 import { checkFleet, type DpoOutput, runFleet, writeFleetModels } from "./lib/fleet.ts";
+import { runCaptured } from "./lib/captured_command.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PATHS = ["direct", "pgbouncer"] as const;
@@ -62,19 +63,9 @@ async function dpo(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<DpoOutput> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, target, ...args],
+  return await runCaptured(Deno.execPath(), ["run", "-A", "--quiet", MAIN, target, ...args], {
     env: { DPO_DATABASE_URL: "", DPO_PIPELINE: "", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  });
 }
 
 /** A superuser client for setting up and checking, closed before the agents run. */

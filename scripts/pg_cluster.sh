@@ -14,6 +14,8 @@
 # TLS is off unless DPO_PG_SSL_DIR names a folder holding server.crt and server.key (and, for
 # client certificates, ca.crt) when the cluster is created: then the server runs with ssl = on.
 set -euo pipefail
+# shellcheck source=scripts/lib/apt_install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt_install.sh"
 
 readonly superuser=postgres
 readonly password=dpo-test-secret
@@ -40,16 +42,7 @@ find_bin_dir() {
 
 install_postgresql() {
   echo "pg_cluster: installing PostgreSQL with apt-get" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  # apt's -qq does not quiet dpkg, so the chatter goes to a log that is shown only on failure.
-  local apt_log
-  apt_log=$(mktemp /tmp/dpo-pg-apt.XXXXXX)
-  if ! { apt-get update -qq && apt-get install -y -qq postgresql; } >"$apt_log" 2>&1; then
-    cat "$apt_log" >&2
-    rm -f "$apt_log"
-    die "apt-get install postgresql failed"
-  fi
-  rm -f "$apt_log"
+  apt_install_quietly postgresql || die "apt-get install postgresql failed"
   # Debian's package creates a `main` cluster and, where policy-rc.d allows it, starts it on 5432.
   # We never use it: stop whatever the install started so no stray server outlives the tests.
   if command -v pg_lsclusters >/dev/null; then

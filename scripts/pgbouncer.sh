@@ -11,6 +11,8 @@
 # (DPO_TEST_PG_SUPERUSER / DPO_TEST_PG_PASSWORD, default scripts/pg_cluster.sh's); pgbouncer
 # holds that user's SCRAM secret, read from the server, never the password itself.
 set -euo pipefail
+# shellcheck source=scripts/lib/apt_install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt_install.sh"
 
 readonly host=127.0.0.1
 readonly start_attempts=3
@@ -29,15 +31,7 @@ die() {
 
 install_pgbouncer() {
   echo "pgbouncer.sh: installing pgbouncer with apt-get" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  local apt_log
-  apt_log=$(mktemp /tmp/dpo-pgbouncer-apt.XXXXXX)
-  if ! { apt-get update -qq && apt-get install -y -qq pgbouncer; } >"$apt_log" 2>&1; then
-    cat "$apt_log" >&2
-    rm -f "$apt_log"
-    die "apt-get install pgbouncer failed"
-  fi
-  rm -f "$apt_log"
+  apt_install_quietly pgbouncer || die "apt-get install pgbouncer failed"
   # Debian's package may start its own instance (port 6432) where policy-rc.d allows it; it is
   # not ours, so stop it through the package's own service script.
   if [[ -x /etc/init.d/pgbouncer ]]; then /etc/init.d/pgbouncer stop >/dev/null 2>&1 || true; fi

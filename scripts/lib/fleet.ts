@@ -7,12 +7,10 @@
 import { createHash } from "node:crypto";
 import type postgres from "postgres";
 
+import type { CommandOutput } from "./captured_command.ts";
+
 /** What one dpo command printed and how it exited. */
-export interface DpoOutput {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type DpoOutput = CommandOutput;
 
 /** Runs dpo with these arguments (the store already named by the caller) and environment. */
 export type RunDpo = (args: readonly string[], env: Record<string, string>) => Promise<DpoOutput>;

@@ -4,12 +4,10 @@
  * models checked after each run. Shared by tests/e2e/compile_test.ts and scripts/image_check.sh.
  */
 
+import type { CommandOutput } from "./captured_command.ts";
+
 /** What one dpo command printed and how it exited. */
-export interface DpoOutput {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type DpoOutput = CommandOutput;
 
 /** Runs dpo with these arguments (the store already named by the caller). */
 export type RunDpo = (args: readonly string[]) => Promise<DpoOutput>;

@@ -7,6 +7,7 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { type DpoOutput, runTwoExecutionPipeline } from "../../scripts/lib/two_run_pipeline.ts";
+import { runCaptured } from "../../scripts/lib/captured_command.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
 import { createTestDatabase } from "../helpers/postgres_server.ts";
 
@@ -79,22 +80,11 @@ function compiledDpo(): Promise<string> {
 
 /** Runs the compiled binary in `cwd` with stdin closed and no database named by the environment. */
 function runner(binary: string, options: { cwd: string; storeArgs: string[] }) {
-  return async (args: readonly string[]): Promise<DpoOutput> => {
-    const output = await new Deno.Command(binary, {
-      args: [...options.storeArgs, ...args],
+  return (args: readonly string[]): Promise<DpoOutput> =>
+    runCaptured(binary, [...options.storeArgs, ...args], {
       cwd: options.cwd,
       env: { DPO_DATABASE_URL: "", PGPASSWORD: "", PGHOST: "", PGUSER: "" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-  };
+    });
 }
 
 Deno.test({

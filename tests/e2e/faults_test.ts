@@ -5,6 +5,7 @@
  * time dpo exits with its code and one clear line, nothing partial is stored, and the store
  * takes the same command afterwards.
  */
+import { decodeOutput } from "../../scripts/lib/captured_command.ts";
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import postgres from "postgres";
 import { type CliResult, dpoOk, runDpo } from "../helpers/cli.ts";
@@ -46,11 +47,7 @@ function startDpo(args: readonly string[]): RunningDpo {
   let exited = false;
   const result = child.output().then((output) => {
     exited = true;
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
+    return decodeOutput(output);
   });
   return { pid: child.pid, kill: (signal) => child.kill(signal), result, exited: () => exited };
 }

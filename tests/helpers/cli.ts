@@ -1,12 +1,9 @@
 /** Runs the real CLI as a subprocess, as build agents do, and captures its three outputs. */
+import { type CommandOutput, runCaptured } from "../../scripts/lib/captured_command.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = CommandOutput;
 
 export interface CliOptions {
   /** Extra environment; DPO_DATABASE_URL, DPO_PIPELINE, PG* are cleared unless given here. */
@@ -19,8 +16,7 @@ export async function runDpo(
   args: readonly string[],
   options: CliOptions = {},
 ): Promise<CliResult> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+  return await runCaptured(Deno.execPath(), ["run", "-A", "--quiet", MAIN, ...args], {
     cwd: options.cwd,
     env: {
       DPO_DATABASE_URL: "",
@@ -30,17 +26,7 @@ export async function runDpo(
       PGUSER: "",
       ...options.env,
     },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
   });
-  const output = await command.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
 }
 
 /** Runs dpo and fails with its stderr unless it exits 0; returns stdout without the newline. */

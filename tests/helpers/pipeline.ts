@@ -7,6 +7,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { PGlite } from "@electric-sql/pglite";
 import type { CliOptions, CliResult } from "./cli.ts";
 import { dpoOk } from "./cli.ts";
+import { decodeOutput } from "../../scripts/lib/captured_command.ts";
 import { temporaryFolder } from "./model_tree.ts";
 import { createTestDatabase, superuserClient } from "./postgres_server.ts";
 
@@ -210,10 +211,5 @@ export async function runDpoBoundByFileModes(
     }
     throw error;
   }
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return decodeOutput(output);
 }
