@@ -8,8 +8,8 @@ cd "$repo_root"
 source "$repo_root/scripts/ensure_deno.sh"
 # /usr/bin/time reports each command's peak RSS.
 if [[ ! -x /usr/bin/time ]]; then
-  # shellcheck source=scripts/lib/apt_install.sh
-  source "$repo_root/scripts/lib/apt_install.sh"
+  # shellcheck source=scripts/lib/server_setup.sh
+  source "$repo_root/scripts/lib/server_setup.sh"
   apt_install_quietly time
 fi
 cluster_dir=$(mktemp -d /tmp/dpo-bench-pg.XXXXXX)

@@ -14,8 +14,8 @@
 # TLS is off unless DPO_PG_SSL_DIR names a folder holding server.crt and server.key (and, for
 # client certificates, ca.crt) when the cluster is created: then the server runs with ssl = on.
 set -euo pipefail
-# shellcheck source=scripts/lib/apt_install.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/apt_install.sh"
+# shellcheck source=scripts/lib/server_setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server_setup.sh"
 
 readonly superuser=postgres
 readonly password=dpo-test-secret
@@ -64,18 +64,6 @@ as_owner() {
     (cd "$cluster_dir" && runuser -u postgres -- "$@")
   else
     "$@"
-  fi
-}
-
-# Asks the kernel for a free port by binding port 0. Another process may take it before the
-# server binds it, so the caller retries the start with a fresh port.
-free_port() {
-  if command -v python3 >/dev/null; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-  elif command -v node >/dev/null; then
-    node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-  else
-    die "need python3 or node to pick a free port"
   fi
 }
 

@@ -11,8 +11,8 @@
 # (DPO_TEST_PG_SUPERUSER / DPO_TEST_PG_PASSWORD, default scripts/pg_cluster.sh's); pgbouncer
 # holds that user's SCRAM secret, read from the server, never the password itself.
 set -euo pipefail
-# shellcheck source=scripts/lib/apt_install.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/apt_install.sh"
+# shellcheck source=scripts/lib/server_setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/server_setup.sh"
 
 readonly host=127.0.0.1
 readonly start_attempts=3
@@ -48,17 +48,6 @@ as_owner() {
     (cd "$dir" && runuser -u postgres -- sh -c "$raise_limit" sh "$@")
   else
     (cd "$dir" && sh -c "$raise_limit" sh "$@")
-  fi
-}
-
-# As scripts/pg_cluster.sh: the kernel picks a free port; a lost race is retried by the caller.
-free_port() {
-  if command -v python3 >/dev/null; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-  elif command -v node >/dev/null; then
-    node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-  else
-    die "need python3 or node to pick a free port"
   fi
 }
 
