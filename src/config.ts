@@ -78,7 +78,7 @@ export function parseStoreUrl(text: string): StoreTarget {
 
 /**
  * Replaces the password of a URL-like string with "***", even when the URL does not parse. Up to
- * the last "@" of the authority: postgres.js and the URL parser accept a raw "@" in a password.
+ * the last "@" of the authority: dpo's client (pg/config.ts) and the URL parser accept a raw "@" in a password.
  */
 export function redactUrl(text: string): string {
   return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*:)[^/?#]*@/i, "$1***@");

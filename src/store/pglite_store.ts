@@ -10,7 +10,7 @@ export interface PgliteOptions {
   log: Log;
 }
 
-// Both stores hand back int8 and timestamptz as PostgreSQL's text, as postgres.js does for int8,
+// Both stores hand back int8 and timestamptz as PostgreSQL's text (the server store: pg/values.ts),
 // so no value loses precision on the way (a JS Date has only milliseconds).
 const TEXT_PARSERS = {
   [types.INT8]: (value: string) => value,

@@ -1,12 +1,10 @@
 /**
- * libpq's TLS parameters for postgres.js. postgres.js knows only `sslmode` (and verifies
- * nothing but against the system's CAs); any other URL parameter, such as libpq's
- * `sslrootcert=/path/ca.crt`, it sends to the server as a setting, which fails. So dpo takes
- * sslmode, sslrootcert, sslcert and sslkey out of the URL (or PGSSLMODE, PGSSLROOTCERT,
- * PGSSLCERT, PGSSLKEY) and builds postgres.js's `ssl` option itself.
+ * libpq's TLS parameters: dpo takes sslmode, sslrootcert, sslcert and sslkey out of the URL (or
+ * PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY), since any other URL parameter is sent to the
+ * server as a setting, and builds the options of node:tls from them. node:tls itself is loaded
+ * only when TLS is required: a plain connection must not pay for Node's start-up.
  */
-import { isIP } from "node:net";
-import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from "node:tls";
+import type { ConnectionOptions, PeerCertificate } from "node:tls";
 import { DatabaseError, UsageError } from "../errors.ts";
 
 /** libpq's sslmode values, weakest first. */
@@ -21,12 +19,12 @@ export const SSL_MODES = [
 export type SslMode = typeof SSL_MODES[number];
 
 /**
- * libpq's default. postgres.js's own default is no TLS at all; dpo uses TLS whenever the
+ * libpq's default: dpo uses TLS whenever the
  * server offers it, as psql and the Python tool (libpq) do.
  */
 export const DEFAULT_SSL_MODE: SslMode = "prefer";
 
-/** What postgres.js is given: the URL without dpo's TLS parameters, and its `ssl` option. */
+/** The URL without dpo's TLS parameters, and what TLS it asks for ("prefer": if offered). */
 export interface TlsSetup {
   url: string;
   /** The mode in effect: `require` with a root certificate is `verify-ca`, as in libpq. */
@@ -43,14 +41,14 @@ const PARAMETERS = {
 } as const;
 type Parameter = keyof typeof PARAMETERS;
 
-/** TLS parameters postgres.js handles itself and may keep. */
+/** TLS parameters the client (pg/client.ts) reads itself. */
 const PASSED_THROUGH = new Set(["sslnegotiation"]);
 
 /** Reads the TLS parameters of a postgresql:// URL and the environment; reads the files named. */
-export function tlsSetup(
+export async function tlsSetup(
   url: string,
   env: (name: string) => string | undefined = (name) => Deno.env.get(name),
-): TlsSetup {
+): Promise<TlsSetup> {
   const { url: strippedUrl, values } = takeParameters(url);
   const setting = (name: Parameter) =>
     nonEmpty(values.get(name)) ?? nonEmpty(env(PARAMETERS[name]));
@@ -67,12 +65,23 @@ export function tlsSetup(
     return { url: strippedUrl, mode, ssl: "prefer" };
   }
   const verify = mode === "verify-ca" || mode === "verify-full";
+  const { checkServerIdentity } = await import("node:tls");
+  const { isIP } = await import("node:net");
+  const matchesAnyHost = (cert: PeerCertificate) => {
+    let mismatch: Error | undefined;
+    for (const host of hosts) {
+      const error = checkServerIdentity(isIP(host) ? host : host.toLowerCase(), cert);
+      if (error === undefined) return undefined;
+      mismatch ??= error;
+    }
+    return mismatch;
+  };
   const ssl: ConnectionOptions = {
     ...clientCert,
     rejectUnauthorized: verify,
     // Deno's node:tls checks an IP host against the name "localhost": dpo checks the real host.
     checkServerIdentity: mode === "verify-full"
-      ? (_servername, cert) => matchesAnyHost(hosts, cert)
+      ? (_servername, cert) => matchesAnyHost(cert)
       : () => undefined,
   };
   if (verify && rootCert !== undefined && rootCert !== "system") {
@@ -81,14 +90,9 @@ export function tlsSetup(
   return { url: strippedUrl, mode, ssl };
 }
 
-/**
- * True for the failure of a TLS handshake the server never took part in: it answered the TLS
- * request with "no" (ssl = off) and closed the connection when the handshake began anyway.
- */
+/** True when sslmode requires TLS and the server answered the TLS request with "no". */
 export function isTlsNotOffered(error: unknown): boolean {
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  return code === "ECONNRESET" && typeof message === "string" &&
-    message.includes("before secure TLS connection was established");
+  return (error as { code?: unknown })?.code === "TLS_NOT_OFFERED";
 }
 
 function takeParameters(url: string): { url: string; values: Map<string, string> } {
@@ -98,7 +102,7 @@ function takeParameters(url: string): { url: string; values: Map<string, string>
   const fragmentStart = url.indexOf("#", queryStart);
   const queryEnd = fragmentStart === -1 ? url.length : fragmentStart;
   const kept: string[] = [];
-  // Pair by pair, so that the parameters dpo does not read reach postgres.js byte for byte.
+  // Pair by pair, so that the parameters dpo does not read reach the server byte for byte.
   for (const pair of url.slice(queryStart + 1, queryEnd).split("&")) {
     const [[key, value] = ["", ""]] = new URLSearchParams(pair);
     if (key in PARAMETERS) values.set(key, value);
@@ -131,21 +135,11 @@ function effectiveMode(given: string | undefined, rootCert: string | undefined):
   return mode ?? DEFAULT_SSL_MODE;
 }
 
-/** The hosts postgres.js will connect to: the URL's (comma-separated), else PGHOST, else localhost. */
+/** The hosts dpo will connect to: the URL's (comma-separated), else PGHOST, else localhost. */
 function serverHosts(url: string, env: (name: string) => string | undefined): string[] {
   const hostname = new URL(url).hostname;
   const hosts = hostname || nonEmpty(env("PGHOST")) || "localhost";
   return hosts.split(",").map((host) => host.replace(/^\[(.*)\]$/, "$1"));
-}
-
-function matchesAnyHost(hosts: string[], cert: PeerCertificate): Error | undefined {
-  let mismatch: Error | undefined;
-  for (const host of hosts) {
-    const error = checkServerIdentity(isIP(host) ? host : host.toLowerCase(), cert);
-    if (error === undefined) return undefined;
-    mismatch ??= error;
-  }
-  return mismatch;
 }
 
 function clientCertificate(
