@@ -1,4 +1,5 @@
-import { deepStrictEqual as equal } from "node:assert/strict";
+import { deepStrictEqual as equal, throws } from "node:assert/strict";
+import { UsageError } from "../../src/errors.ts";
 import { connectionConfig } from "../../src/store/pg/config.ts";
 
 const noEnv = (env: Record<string, string> = {}) => (name: string) => env[name];
@@ -50,7 +51,10 @@ Deno.test("connectionConfig() reads a host list, IPv6 hosts and a Unix socket di
   equal(connectionConfig("postgresql://u@%2Frun%2Fpostgresql/db", noEnv()).addresses, [
     { host: "/run/postgresql", port: 5432 },
   ]);
-  equal(connectionConfig("postgresql:///db?host=/tmp/pg", noEnv()).addresses, [
+  equal(connectionConfig("postgresql://u@%2Frun%2Fpostgresql:5433/db", noEnv()).addresses, [
+    { host: "/run/postgresql", port: 5433 },
+  ]);
+  equal(connectionConfig("postgresql:///db?host=/tmp/pg", noEnv({ USER: "u" })).addresses, [
     { host: "/tmp/pg", port: 5432 },
   ]);
 });
@@ -64,4 +68,9 @@ Deno.test("connectionConfig() sends the URL's other parameters at start-up", () 
     application_name: "etl nightly",
     options: "-c search_path=dpo",
   });
+});
+
+Deno.test("connectionConfig() takes the account from USER, and asks for a user when there is none", () => {
+  equal(connectionConfig("postgresql://h/db", noEnv({ USER: "ci" })).user, "ci");
+  throws(() => connectionConfig("postgresql://h/db", noEnv()), UsageError);
 });

@@ -3,6 +3,8 @@
  * tls.ts) completed from libpq's environment variables.
  */
 
+import { UsageError } from "../../errors.ts";
+
 export interface ServerAddress {
   /** A host name or IP address, or the directory of a Unix socket (starts with "/"). */
   host: string;
@@ -34,7 +36,14 @@ export function connectionConfig(
   const colon = userInfo.indexOf(":");
   const urlUser = decodeURIComponent(colon === -1 ? userInfo : userInfo.slice(0, colon));
   const urlPassword = colon === -1 ? "" : decodeURIComponent(userInfo.slice(colon + 1));
-  const user = urlUser || env("PGUSER") || env("PGUSERNAME") || env("USER") || "postgres";
+  // libpq's last resort is the operating system's account name, which the shell exports.
+  const user = urlUser || env("PGUSER") || env("PGUSERNAME") || env("USER") || env("LOGNAME");
+  if (!user) {
+    throw new UsageError(
+      "The database URL names no user and neither PGUSER nor USER is set: " +
+        "write postgresql://user@host/dbname",
+    );
+  }
   const startupParameters: Record<string, string> = {};
   let queryHost: string | undefined;
   for (const [key, value] of parsed.searchParams) {
@@ -53,7 +62,10 @@ export function connectionConfig(
 }
 
 function address(entry: string, defaultPort: number): ServerAddress {
-  if (entry.startsWith("/")) return { host: entry, port: defaultPort };
+  if (entry.startsWith("/")) {
+    const [, directory, port] = entry.match(/^(.*?)(?::(\d+))?$/)!;
+    return { host: directory, port: Number(port ?? defaultPort) };
+  }
   const bracketed = entry.match(/^\[([^\]]+)\](?::(\d+))?$/);
   if (bracketed) return { host: bracketed[1], port: Number(bracketed[2] ?? defaultPort) };
   const [host, port] = entry.split(":");
