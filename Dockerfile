@@ -45,7 +45,7 @@ ENV DENO_TLS_CA_STORE=system
 # Runs the entrypoint once on each code path (scripts/warm_image_caches.ts), as root, so Deno's
 # transpile and V8 code caches exist at the paths the image runs from; the container's user only
 # reads them. It also fails the build when dpo cannot start in this root.
-RUN ["/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--cached-only", "--frozen", "--config", "/app/deno.json", "--allow-run=/usr/local/bin/deno", "--allow-read=/tmp", "--allow-write=/tmp", "/app/warm_caches.ts", "/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--cached-only", "--frozen", "--config", "/app/deno.json", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys", "/app/main.ts"]
+RUN ["/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--cached-only", "--frozen", "--config", "/app/deno.json", "--allow-run=/usr/local/bin/deno", "--allow-read=/tmp", "--allow-write=/tmp", "/app/warm_caches.ts", "/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--cached-only", "--frozen", "--config", "/app/deno.json", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "/app/main.ts"]
 USER 65532:65532
 WORKDIR /work
-ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--cached-only", "--frozen", "--config", "/app/deno.json", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys", "/app/main.ts"]
+ENTRYPOINT ["/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--cached-only", "--frozen", "--config", "/app/deno.json", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "/app/main.ts"]

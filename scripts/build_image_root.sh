@@ -34,7 +34,7 @@ readonly deno_version=2.9.6
 # The runtime variant's command line. The Dockerfile's ENTRYPOINT, ENV and RUN repeat these
 # word for word; scripts/image_check.sh fails when they differ.
 readonly runtime_entrypoint=(/usr/local/bin/deno run --quiet --no-prompt --cached-only --frozen
-  --config /app/deno.json --allow-read --allow-write --allow-env --allow-net --allow-sys
+  --config /app/deno.json --allow-read --allow-write --allow-env --allow-net
   /app/main.ts)
 # Runs the entrypoint on each code path once (see scripts/warm_image_caches.ts).
 readonly runtime_warmup=(/usr/local/bin/deno run --quiet --no-prompt --cached-only --frozen

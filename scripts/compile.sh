@@ -12,7 +12,6 @@
 #   --allow-read --allow-write   model files anywhere; the embedded store's folder
 #   --allow-env                  DPO_DATABASE_URL, PGPASSWORD and friends
 #   --allow-net                  a PostgreSQL server anywhere
-#   --allow-sys                  os.userInfo(), which postgres.js uses for the default user name
 #   --include migrations         read at run time from new URL("../../migrations/", import.meta.url)
 #   --include src/files/hash_worker.ts
 #                                a Worker's module is not part of the static module graph
@@ -35,7 +34,7 @@ fi
 
 mkdir -p "$(dirname "$output")"
 deno compile --frozen \
-  --allow-read --allow-write --allow-env --allow-net --allow-sys \
+  --allow-read --allow-write --allow-env --allow-net \
   --include migrations \
   --include src/files/hash_worker.ts \
   --output "$output" \

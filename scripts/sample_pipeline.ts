@@ -28,7 +28,6 @@ const RUN_PERMISSIONS = [
   "--allow-write",
   "--allow-env",
   "--allow-net",
-  "--allow-sys",
 ];
 
 async function runPipeline(run: number): Promise<void> {
