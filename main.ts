@@ -1,5 +1,5 @@
 /** dpo's entry point: the only place that reads Deno.args, prints a fatal error and exits. */
-import { CommanderError } from "commander";
+import { CommandLineError, CommandLineExit } from "./src/cli/parser.ts";
 import { runCli } from "./src/cli/program.ts";
 import { exitCodeFor } from "./src/errors.ts";
 import { redactSecrets } from "./src/config.ts";
@@ -33,6 +33,14 @@ function decodedOrAsIs(text: string): string {
   }
 }
 
+// Written in full before Deno.exit, which would drop what an asynchronous write still holds.
+function writeAllSync(stream: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let written = 0; written < bytes.length;) {
+    written += stream.writeSync(bytes.subarray(written));
+  }
+}
+
 // Exiting closes the connection, so the server rolls back any open transaction; the embedded
 // store discards an uncommitted one on its next start (PostgreSQL's WAL recovery).
 function exitOnSignal(signal: "SIGINT" | "SIGTERM", exitCode: number): void {
@@ -50,9 +58,14 @@ if (import.meta.main) {
   try {
     await runCli(args);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // commander has already printed the help or its one-line error.
-      exitCode = error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommandLineExit) {
+      writeAllSync(error.stream === "stdout" ? Deno.stdout : Deno.stderr, error.text);
+      exitCode = error.exitCode;
+    } else if (error instanceof CommandLineError) {
+      // Worded as commander printed it, with its "Did you mean" line, and where to look next.
+      const message = redactSecrets(error.message, passwordsInArgs(args));
+      console.error(`error: ${message} (see "dpo --help")`);
+      exitCode = exitCodeFor(error);
     } else {
       const verbose = args.some((a, i) =>
         /^(-l|--log-level)$/.test(args[i - 1] ?? "") && a.toUpperCase() === "DEBUG" ||

@@ -1,33 +1,13 @@
 /** Logging to stderr in the Python tool's format: `<time> - dpo - <LEVEL> - <message>`. */
-import {
-  configureSync,
-  getConsoleSink,
-  getLogger,
-  type Logger,
-  type LogLevel,
-} from "@logtape/logtape";
 import { UsageError } from "./errors.ts";
 
 /** The Python tool's level names, most severe first. */
 export const LOG_LEVELS = ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] as const;
 export type LogLevelName = typeof LOG_LEVELS[number];
 
-const LOGTAPE_LEVEL: Record<LogLevelName, LogLevel> = {
-  CRITICAL: "fatal",
-  ERROR: "error",
-  WARNING: "warning",
-  INFO: "info",
-  DEBUG: "debug",
-};
-
-const PYTHON_LEVEL: Record<LogLevel, string> = {
-  trace: "DEBUG",
-  debug: "DEBUG",
-  info: "INFO",
-  warning: "WARNING",
-  error: "ERROR",
-  fatal: "CRITICAL",
-};
+// The index in LOG_LEVELS of the least severe level written; until configureLogging() is
+// called nothing is written, so a library use of dpo's modules stays quiet.
+let leastSevereWritten = -1;
 
 /** Parses a --log-level value in any case. */
 export function parseLogLevel(value: string): LogLevelName {
@@ -38,35 +18,9 @@ export function parseLogLevel(value: string): LogLevelName {
   );
 }
 
-/**
- * Sends every record to stderr. The console sink is synchronous, so records survive the exit;
- * every level is routed through console.error because the default puts info on stdout.
- */
+/** Writes every record at `level` or more severe to stderr from now on. */
 export function configureLogging(level: LogLevelName): void {
-  const toStderr = "error" as const;
-  configureSync({
-    reset: true,
-    sinks: {
-      stderr: getConsoleSink({
-        formatter: (record) =>
-          `${new Date(record.timestamp).toISOString()} - ${record.category.join(".")} - ${
-            PYTHON_LEVEL[record.level]
-          } - ${record.message.map(String).join("")}`,
-        levelMap: {
-          trace: toStderr,
-          debug: toStderr,
-          info: toStderr,
-          warning: toStderr,
-          error: toStderr,
-          fatal: toStderr,
-        },
-      }),
-    },
-    loggers: [
-      { category: ["dpo"], lowestLevel: LOGTAPE_LEVEL[level], sinks: ["stderr"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
-    ],
-  });
+  leastSevereWritten = LOG_LEVELS.indexOf(level);
 }
 
 /** Plain-text logging; text is never read as a template, so model names with braces print as is. */
@@ -79,11 +33,17 @@ export interface Log {
 
 /** The log every module writes to, under the category "dpo". */
 export function dpoLog(): Log {
-  const logger: Logger = getLogger(["dpo"]);
   return {
-    debug: (text) => logger.debug("{text}", { text }),
-    info: (text) => logger.info("{text}", { text }),
-    warn: (text) => logger.warn("{text}", { text }),
-    error: (text) => logger.error("{text}", { text }),
+    debug: (text) => write("DEBUG", text),
+    info: (text) => write("INFO", text),
+    warn: (text) => write("WARNING", text),
+    error: (text) => write("ERROR", text),
   };
+}
+
+function write(level: LogLevelName, text: string): void {
+  if (LOG_LEVELS.indexOf(level) > leastSevereWritten) return;
+  // console.error writes synchronously, so a record survives the Deno.exit that may follow it;
+  // one trailing line break is dropped, as console.error adds its own.
+  console.error(`${new Date().toISOString()} - dpo - ${level} - ${text.replace(/\r?\n$/, "")}`);
 }

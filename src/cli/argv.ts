@@ -1,4 +1,4 @@
-/** Rewrites dpo's argv into what commander parses, keeping the Python tool's forms working. */
+/** Rewrites dpo's argv into what the parser reads, keeping the Python tool's forms working. */
 
 /** Global options that take a value, so the scan for the positional URL skips their values. */
 const OPTIONS_WITH_VALUES = new Set([
@@ -11,16 +11,16 @@ const OPTIONS_WITH_VALUES = new Set([
   "--pipeline",
 ]);
 
-/** The argv for commander, and the database URL given before the command, if any. */
+/** The argv for the parser, and the database URL given before the command, if any. */
 export interface PreparedArgv {
   argv: string[];
   positionalUrl?: string;
 }
 
 /**
- * `-id <uuid>` (argparse's single-dash long option) becomes `--execution-id`: commander would
+ * `-id <uuid>` (argparse's single-dash long option) becomes `--execution-id`: the parser would
  * read it as `-i d`. A database URL before the command (`dpo postgresql://… init-execution`)
- * is taken out, since commander would take it for an unknown command.
+ * is taken out, since the parser would take it for an unknown command.
  */
 export function prepareArgv(rawArgv: readonly string[]): PreparedArgv {
   const argv = rawArgv.map((arg) =>

@@ -1,9 +1,8 @@
 /** What every command's action needs: its store, its log and stdout. */
-import type { Command } from "commander";
+import type { Command } from "./parser.ts";
 import { DATABASE_URL_ENV, resolveStoreTarget, type StoreTarget } from "../config.ts";
 import { dpoLog, type Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
-import { withStore } from "../store/connect.ts";
 import { parseSeconds } from "./arguments.ts";
 import { UsageError } from "../errors.ts";
 
@@ -54,16 +53,20 @@ export class CliContext {
   }
 
   /** Opens the store, runs the work and closes the store. */
-  withStore<T>(work: (store: Store) => Promise<T>, migrateEmbedded = true): Promise<T> {
+  async withStore<T>(work: (store: Store) => Promise<T>, migrateEmbedded = true): Promise<T> {
     const options = this.#program.opts<GlobalOptions>();
     const target = this.target();
     this.log.debug(`Using the store ${target.display}`);
-    return withStore(target, {
+    const settings = {
       connectTimeoutSeconds: parseSeconds(options.connectTimeout, "--connect-timeout"),
       statementTimeoutSeconds: parseSeconds(options.statementTimeout, "--statement-timeout"),
       log: this.log,
       migrateEmbedded,
-    }, work);
+    };
+    // Loaded on first use: the drivers behind it would slow down --help, --version and usage
+    // errors, which never open a store.
+    const { withStore } = await import("../store/connect.ts");
+    return await withStore(target, settings, work);
   }
 
   /** The pipeline this invocation's executions belong to. */

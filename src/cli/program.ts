@@ -1,5 +1,5 @@
 /** The command table: dpo's options and one entry per command, legacy forms as aliases. */
-import { Command, Option } from "commander";
+import { Command } from "./parser.ts";
 import { configureLogging, LOG_LEVELS, parseLogLevel } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { prepareArgv } from "./argv.ts";
@@ -41,13 +41,14 @@ const COMMANDS = [
   registerCompletions,
 ];
 
-/** Parses argv and runs the command; errors propagate to main.ts, which alone exits. */
+/**
+ * Parses argv and runs the command; errors propagate to main.ts, which alone exits. Help and
+ * the version come back as a CommandLineExit, a wrong command line as a CommandLineError.
+ */
 export async function runCli(rawArgv: readonly string[]): Promise<void> {
   const { argv, positionalUrl } = prepareArgv(rawArgv);
   const program = new Command("dpo");
   const cli = new CliContext(program, positionalUrl);
-  // Usage errors must exit 2 (argparse's code); commander would exit 1 itself.
-  program.exitOverride();
   program
     .usage("[options] [<db-url>] <command> [command-args]")
     .description(
@@ -59,10 +60,7 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "display help")
-    .addOption(
-      new Option("-l, --log-level <level>", `logging level: ${LOG_LEVELS.join(", ")}`)
-        .default("INFO"),
-    )
+    .option("-l, --log-level <level>", `logging level: ${LOG_LEVELS.join(", ")}`, "INFO")
     .option("--db <url>", "the database URL (instead of <db-url>; also DPO_DATABASE_URL)")
     .option("--format <format>", "output: text (default) or json", "text")
     .option(
@@ -79,17 +77,11 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
       "the longest any statement or row-lock wait may take",
       String(DEFAULT_STATEMENT_TIMEOUT_SECONDS),
     )
-    .showSuggestionAfterError(true)
-    // Command names only in the overview: the arguments make the column too wide to read.
-    .configureHelp({ subcommandTerm: (command) => command.name() })
-    .configureOutput({
-      outputError: (text, write) => write(`${text.trimEnd()} (see "dpo --help")\n`),
-    })
     .hook("preAction", () => {
       configureLogging(parseLogLevel(program.opts<GlobalOptions>().logLevel));
       // Checked before the command runs: a bad --format must not follow a write.
       cli.wantsJson();
     });
   for (const register of COMMANDS) register(program, cli);
-  await program.parseAsync(argv, { from: "user" });
+  await program.parseAsync(argv);
 }

@@ -1,5 +1,5 @@
 /** compare-models: the older form of compare-step-models, by execution and model type. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { compareExecutionModels } from "../../service/compare.ts";
 import { parseExecutionId, parsePreviousExecutionId, parseStepName } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

@@ -1,5 +1,5 @@
 /** compare-step-models: prints the step's models that changed since a previous execution. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { compareStepModels, stepChangeSet } from "../../service/compare.ts";
 import { parsePreviousExecutionId, parseStepId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

@@ -1,5 +1,5 @@
 /** complete-execution: marks an execution completed and logs its summary. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { completeExecution } from "../../service/executions.ts";
 import { parseExecutionId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

@@ -1,5 +1,5 @@
 /** complete-step: marks a step completed and logs its summary. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { completeStep } from "../../service/steps.ts";
 import { parseRowsProcessed, parseStepId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

@@ -1,5 +1,5 @@
 /** completions bash|zsh|fish: shell completion scripts, derived from the command table. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { UsageError } from "../../errors.ts";
 import type { CliContext } from "../context.ts";
 

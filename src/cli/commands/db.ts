@@ -1,5 +1,5 @@
 /** db upgrade | downgrade | current | history: the schema's migrations. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { currentRevision, downgrade, headRevision, history, upgrade } from "../../store/migrate.ts";
 import type { CliContext } from "../context.ts";
 

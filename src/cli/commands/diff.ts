@@ -1,5 +1,5 @@
 /** diff: what changed between any two executions, step by step. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { diffExecutions } from "../../service/compare.ts";
 import { parseExecutionId, parseStepName } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

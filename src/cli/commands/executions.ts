@@ -1,5 +1,5 @@
 /** executions [show <id>]: the run history of a pipeline. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { executionDetail, executionHistory } from "../../service/history.ts";
 import type { ExecutionRow } from "../../store/executions.ts";
 import { parseExecutionId } from "../arguments.ts";

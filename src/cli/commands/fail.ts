@@ -1,5 +1,5 @@
 /** fail-step and fail-execution: record that a step or a whole run failed, and why. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { failExecution } from "../../service/executions.ts";
 import { failStep } from "../../service/steps.ts";
 import { parseExecutionId, parseStepId } from "../arguments.ts";

@@ -1,5 +1,5 @@
 /** get-execution-completion-timestamp: prints when an execution completed. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { executionCompletionTimestamp } from "../../service/executions.ts";
 import { parsePreviousExecutionId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

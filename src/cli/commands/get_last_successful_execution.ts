@@ -1,5 +1,5 @@
 /** get-last-successful-execution: prints the newest completed execution's id, or an empty line. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { lastSuccessfulExecution } from "../../service/executions.ts";
 import type { CliContext } from "../context.ts";
 

@@ -1,5 +1,5 @@
 /** init-execution: starts an execution and prints its id. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { startExecution } from "../../service/executions.ts";
 import { parseExecutionId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

@@ -1,5 +1,5 @@
 /** init-step: fingerprints a step's model files and prints the new step id. */
-import type { Command } from "commander";
+import type { Command } from "../parser.ts";
 import { recordStep } from "../../service/steps.ts";
 import { parseExecutionId, parseStepName } from "../arguments.ts";
 import type { CliContext } from "../context.ts";

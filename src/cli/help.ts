@@ -1,0 +1,114 @@
+/** The layout of `--help`: commander's columns and wrapping, so dpo's help reads as it always has. */
+
+/** What the help of one command shows; the parser builds it from the command's declarations. */
+export interface HelpSubject {
+  /** `dpo db upgrade [options] [revision]`: the command path and what may follow it. */
+  usage: string;
+  description: string;
+  arguments: readonly { name: string; description: string; defaultValue?: unknown }[];
+  /** The options in declaration order, the help option last. */
+  options: readonly { flags: string; description: string; defaultValue?: unknown }[];
+  /** The subcommands by name (their arguments would make the column too wide to read). */
+  commands: readonly { name: string; description: string }[];
+}
+
+// Narrower than this, wrapping would leave a column too thin to read: commander then does not wrap.
+const MIN_WIDTH_TO_WRAP = 40;
+const ITEM_INDENT = "  ";
+const SPACER_WIDTH = 2;
+
+/** The help text, wrapped to `width` columns and ending with a newline. */
+export function formatHelp(subject: HelpSubject, width: number): string {
+  const termWidth = Math.max(
+    0,
+    ...subject.options.map((o) => o.flags.length),
+    ...subject.commands.map((c) => c.name.length),
+    ...(subject.arguments.some((a) => a.description) ? subject.arguments : [])
+      .map((a) => a.name.length),
+  );
+  const item = (term: string, description: string) =>
+    formatItem(term, description, { termWidth, width });
+  let lines = [`Usage: ${subject.usage}`, ""];
+  if (subject.description) lines.push(wrapText(subject.description, width), "");
+  // Arguments are listed only when one of them is described, as commander does.
+  if (subject.arguments.some((a) => a.description)) {
+    lines = lines.concat(section(
+      "Arguments:",
+      subject.arguments.map((a) => item(a.name, withDefault(a.description, a.defaultValue))),
+    ));
+  }
+  lines = lines.concat(section(
+    "Options:",
+    subject.options.map((o) => item(o.flags, withDefault(o.description, o.defaultValue))),
+  ));
+  lines = lines.concat(
+    section("Commands:", subject.commands.map((c) => item(c.name, c.description))),
+  );
+  return lines.join("\n");
+}
+
+/** The columns of the terminal the help goes to, or 80 when it goes to a file or a pipe. */
+export function helpWidthOf(stream: "stdout" | "stderr"): number {
+  const isTerminal = stream === "stdout" ? Deno.stdout.isTerminal() : Deno.stderr.isTerminal();
+  if (!isTerminal) return 80;
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
+}
+
+function section(heading: string, items: string[]): string[] {
+  return items.length === 0 ? [] : [heading, ...items, ""];
+}
+
+function withDefault(description: string, defaultValue: unknown): string {
+  if (defaultValue === undefined) return description;
+  const extra = `(default: ${JSON.stringify(defaultValue)})`;
+  return description ? `${description} ${extra}` : extra;
+}
+
+/** `  term    description`, the description wrapped and its later lines indented under it. */
+function formatItem(
+  term: string,
+  description: string,
+  { termWidth, width }: { termWidth: number; width: number },
+): string {
+  if (!description) return ITEM_INDENT + term;
+  const remainingWidth = width - termWidth - SPACER_WIDTH - ITEM_INDENT.length;
+  // Text with a line break followed by blanks was laid out by hand: keep it as written.
+  const preformatted = /\n[^\S\r\n]/.test(description);
+  const formatted = remainingWidth < MIN_WIDTH_TO_WRAP || preformatted
+    ? description
+    : wrapText(description, remainingWidth).replace(
+      /\n/g,
+      "\n" + " ".repeat(termWidth + SPACER_WIDTH),
+    );
+  return ITEM_INDENT + term.padEnd(termWidth) + " ".repeat(SPACER_WIDTH) +
+    formatted.replace(/\n/g, `\n${ITEM_INDENT}`);
+}
+
+/** Wraps at blanks to `width` columns, keeping the line breaks already in the text. */
+export function wrapText(text: string, width: number): string {
+  if (width < MIN_WIDTH_TO_WRAP) return text;
+  const wrapped: string[] = [];
+  for (const line of text.split(/\r\n|\n/)) {
+    // Each chunk is a word with the blanks before it, so a kept chunk keeps its spacing.
+    const chunks = line.match(/\s*\S+/g);
+    if (chunks === null) {
+      wrapped.push("");
+      continue;
+    }
+    let current = chunks[0];
+    for (const chunk of chunks.slice(1)) {
+      if (current.length + chunk.length <= width) {
+        current += chunk;
+      } else {
+        wrapped.push(current);
+        current = chunk.trimStart();
+      }
+    }
+    wrapped.push(current);
+  }
+  return wrapped.join("\n");
+}
