@@ -127,6 +127,14 @@ export function translateDatabaseError(
         `The connection to PostgreSQL at ${where} was closed: ${serverMessage}; ` +
           "check sslmode and that the server is healthy",
       );
+    case "NO_PASSWORD":
+      return make(
+        `PostgreSQL at ${where} asks for a password and none was given: put it in the URL, ` +
+          `${"DPO_DATABASE_URL"} or PGPASSWORD`,
+      );
+    case "AUTH_UNSUPPORTED":
+    case "PROTOCOL_ERROR":
+      return make(`Cannot connect to PostgreSQL at ${where}: ${serverMessage}`);
     case "28P01":
       return make(
         `Password authentication failed at ${where}: check the password in the URL, ` +
