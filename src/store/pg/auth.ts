@@ -13,15 +13,14 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
-async function hmac(key: Uint8Array<ArrayBuffer>, message: string) {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    key,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+function hmacKey(secret: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+}
+
+async function hmac(key: CryptoKey, message: string): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
 }
 
 /** One SCRAM-SHA-256 exchange (RFC 5802/7677, no channel binding), step by step. */
@@ -73,14 +72,22 @@ export class ScramClient {
         256,
       ),
     );
-    const clientKey = await hmac(saltedPassword, "Client Key");
-    const storedKey = new Uint8Array(await crypto.subtle.digest("SHA-256", clientKey));
+    // Independent steps run side by side: a light command waits for all of them (RFC 5802 §3).
+    const saltedKey = await hmacKey(saltedPassword);
+    const [clientKey, serverKey] = await Promise.all([
+      hmac(saltedKey, "Client Key"),
+      hmac(saltedKey, "Server Key"),
+    ]);
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
-    const clientSignature = await hmac(storedKey, authMessage);
+    const [clientSignature, serverSignature] = await Promise.all([
+      crypto.subtle.digest("SHA-256", clientKey).then((storedKey) =>
+        hmacKey(new Uint8Array(storedKey))
+      ).then((key) => hmac(key, authMessage)),
+      hmacKey(serverKey).then((key) => hmac(key, authMessage)),
+    ]);
     const proof = clientKey.map((byte, i) => byte ^ clientSignature[i]);
-    const serverKey = await hmac(saltedPassword, "Server Key");
-    this.#expectedServerSignature = base64(await hmac(serverKey, authMessage));
+    this.#expectedServerSignature = base64(serverSignature);
     return `${withoutProof},p=${base64(proof)}`;
   }
 
