@@ -12,8 +12,8 @@ const CHUNK_BYTES = 1 << 20;
 export class FileHasher {
   #buffer = new Uint8Array(CHUNK_BYTES);
 
-  /** Lower-case hex SHA-256 of the file's bytes, and how many bytes were read. */
-  sha256(path: string, displayPath = path): { checksum: string; bytes: number } {
+  /** The SHA-256 digest (32 bytes) of the file's bytes, and how many bytes were read. */
+  sha256(path: string, displayPath = path): { digest: Uint8Array; bytes: number } {
     const hash = createHash("sha256");
     let bytes = 0;
     try {
@@ -27,7 +27,7 @@ export class FileHasher {
         cause: error,
       });
     }
-    return { checksum: hash.digest("hex"), bytes };
+    return { digest: hash.digest(), bytes };
   }
 }
 

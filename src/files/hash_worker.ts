@@ -1,43 +1,38 @@
 /// <reference lib="deno.worker" />
-/** A hashing thread: receives file paths, answers with their SHA-256 checksums in order. */
+/** A hashing thread: receives batches of file paths, answers each with their SHA-256 digests. */
 import { FileHasher } from "./hash.ts";
+import { Sha256Digests } from "./sha256_digests.ts";
 
-/** What the pool sends: files relative to basePath. */
+/** What the pool sends: one batch of files relative to basePath. */
 export interface HashRequest {
   basePath: string;
   paths: string[];
 }
 
 /**
- * What a worker answers: progress now and then (files and bytes since the last report), then
- * every checksum in request order, or the first error's message.
+ * What a worker answers to each request, in request order: the batch's digests (32 bytes each,
+ * in path order) and the bytes read, or the first error's message.
  */
 export type HashResponse =
-  | { progress: { files: number; bytes: number } }
-  | { checksums: string[] }
+  | { digests: Uint8Array<ArrayBuffer>; bytes: number }
   | { error: string };
 
-const PROGRESS_EVERY_MS = 200;
 const hasher = new FileHasher();
 
 self.onmessage = (event: MessageEvent<HashRequest>) => {
   const { basePath, paths } = event.data;
   try {
-    const checksums: string[] = [];
-    let reportedAt = performance.now(), files = 0, bytes = 0;
-    for (const path of paths) {
+    const digests = new Sha256Digests(paths.length);
+    let bytes = 0;
+    paths.forEach((path, i) => {
       const hashed = hasher.sha256(`${basePath}/${path}`, path);
-      checksums.push(hashed.checksum);
-      files++;
+      digests.set(i, hashed.digest);
       bytes += hashed.bytes;
-      if (performance.now() - reportedAt >= PROGRESS_EVERY_MS) {
-        self.postMessage({ progress: { files, bytes } } satisfies HashResponse);
-        reportedAt = performance.now();
-        files = bytes = 0;
-      }
-    }
-    self.postMessage({ progress: { files, bytes } } satisfies HashResponse);
-    self.postMessage({ checksums } satisfies HashResponse);
+    });
+    // Transferred, not copied.
+    self.postMessage({ digests: digests.bytes, bytes } satisfies HashResponse, [
+      digests.bytes.buffer,
+    ]);
   } catch (error) {
     self.postMessage({ error: (error as Error).message } satisfies HashResponse);
   }

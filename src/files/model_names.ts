@@ -19,7 +19,8 @@ export function nameModels(relativePaths: readonly string[]): Map<string, string
   const pathByModel = new Map<string, string>();
   for (const path of relativePaths) {
     const name = modelNameOf(path);
-    if ([...name].length > MAX_MODEL_NAME_LENGTH) {
+    // Code points are never more than UTF-16 units: most names skip the counting copy.
+    if (name.length > MAX_MODEL_NAME_LENGTH && [...name].length > MAX_MODEL_NAME_LENGTH) {
       throw new UsageError(
         `Model name of "${path}" is longer than ${MAX_MODEL_NAME_LENGTH} characters: rename the file`,
       );

@@ -5,7 +5,7 @@ import { nameModels } from "../files/model_names.ts";
 import type { Log } from "../log.ts";
 import type { Queryable, Store } from "../store/database.ts";
 import { markExecutionInProgress } from "../store/executions.ts";
-import { insertStepModels, type ModelChecksum } from "../store/step_models.ts";
+import { insertStepModels, type StepModels } from "../store/step_models.ts";
 import * as steps from "../store/steps.ts";
 import type { StepRow } from "../store/steps.ts";
 import { assertExecutionOpen, requireExecution } from "./executions.ts";
@@ -38,17 +38,17 @@ export async function recordStep(
   log: Log,
 ): Promise<RecordedStep> {
   assertExecutionOpen(await requireExecution(store, options.executionId));
-  const modelChecksums = await fingerprintModels(options, log);
+  const models = await fingerprintModels(options, log);
   const stepId = crypto.randomUUID();
   const stepName = options.stepName.toUpperCase();
   await store.transaction(async (tx) => {
     assertExecutionOpen(await requireExecution(tx, options.executionId, { forUpdate: true }));
     await steps.insertStep(tx, { stepId, executionId: options.executionId, stepName });
-    await insertStepModels(tx, stepId, modelChecksums);
+    await insertStepModels(tx, stepId, models);
     await markExecutionInProgress(tx, options.executionId);
   });
-  log.debug(`Recorded step ${stepName} (${stepId}) with ${modelChecksums.length} models`);
-  return { stepId, stepName, modelCount: modelChecksums.length };
+  log.debug(`Recorded step ${stepName} (${stepId}) with ${models.names.length} models`);
+  return { stepId, stepName, modelCount: models.names.length };
 }
 
 /** Completes a step with its row count; a failed step cannot be completed. */
@@ -95,7 +95,7 @@ export async function requireStep(db: Queryable, stepId: string): Promise<StepRo
 async function fingerprintModels(
   { basePath, patterns, progress }: RecordStepOptions,
   log: Log,
-): Promise<ModelChecksum[]> {
+): Promise<StepModels> {
   // Loaded here, not at start-up: only init-step needs the glob and hashing modules.
   const [{ expandModelPatterns }, { hashFiles }] = await Promise.all([
     import("../files/glob.ts"),
@@ -111,7 +111,7 @@ async function fingerprintModels(
   const pathByModel = nameModels(files);
   progress?.start(pathByModel.size);
   const checksums = await hashFiles(basePath, [...pathByModel.values()], progress?.advance);
-  return [...pathByModel.keys()].map((name, i) => ({ name, checksum: checksums[i] }));
+  return { names: [...pathByModel.keys()], checksums };
 }
 
 /** The error for a step id that names no step. */

@@ -1,10 +1,13 @@
 /** Every statement on dpo.execution_step_model. */
 import type { Queryable } from "./database.ts";
 
-/** One fingerprinted model file. */
-export interface ModelChecksum {
-  name: string;
-  checksum: string;
+/** A step's fingerprinted model files: names, and their SHA-256 checksums in the same order. */
+export interface StepModels {
+  names: readonly string[];
+  checksums: {
+    /** Every checksum as lower-case hex in name order, joined by `separator`. */
+    joinHex(separator: string): string;
+  };
 }
 
 /**
@@ -16,16 +19,17 @@ export interface ModelChecksum {
 export async function insertStepModels(
   tx: Queryable,
   stepId: string,
-  models: readonly ModelChecksum[],
+  models: StepModels,
 ): Promise<void> {
-  if (models.length === 0) return;
+  if (models.names.length === 0) return;
   await tx.query(
     `INSERT INTO dpo.execution_step_model
        (execution_step_model_id, execution_step_id, model_name, checksum)
      SELECT md5($1::text || '/' || m.name)::uuid, $1::uuid, m.name, m.checksum
      FROM unnest(string_to_array($2::text, '/'), string_to_array($3::text, '/'))
        AS m(name, checksum)`,
-    [stepId, models.map((m) => m.name).join("/"), models.map((m) => m.checksum).join("/")],
+    // The checksums are joined from their bytes: no string per checksum on the way.
+    [stepId, models.names.join("/"), models.checksums.joinHex("/")],
   );
 }
 

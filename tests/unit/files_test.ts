@@ -1,6 +1,9 @@
-import { deepStrictEqual, equal, throws } from "node:assert/strict";
+import { deepStrictEqual, equal, rejects, throws } from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { expandModelPatterns } from "../../src/files/glob.ts";
 import { FileHasher } from "../../src/files/hash.ts";
+import { hashFiles } from "../../src/files/hash_pool.ts";
+import { Sha256Digests } from "../../src/files/sha256_digests.ts";
 import { FileError, NotFoundError, UsageError } from "../../src/errors.ts";
 import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 
@@ -10,19 +13,73 @@ Deno.test("FileHasher.sha256() matches sha256sum, across its 1 MiB chunks", asyn
   await Deno.writeTextFile(`${folder.path}/empty`, "");
   await Deno.writeTextFile(`${folder.path}/big`, "a".repeat(3_000_000));
   const hasher = new FileHasher();
+  const hex = (path: string) => {
+    const digests = new Sha256Digests(1);
+    digests.set(0, hasher.sha256(`${folder.path}/${path}`).digest);
+    return digests.hex(0);
+  };
   // Digests pinned from `sha256sum`.
-  deepStrictEqual(hasher.sha256(`${folder.path}/hello`), {
-    checksum: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03",
-    bytes: 6,
+  equal(hex("hello"), "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+  equal(hasher.sha256(`${folder.path}/hello`).bytes, 6);
+  equal(hex("empty"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  equal(hex("big"), "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4");
+});
+
+Deno.test("Sha256Digests.joinHex() writes each digest as lower-case hex, in order", () => {
+  const digests = new Sha256Digests(3);
+  digests.set(0, new Uint8Array(32).fill(0xab));
+  digests.set(1, Uint8Array.from({ length: 64 }, (_, i) => i));
+  const first = "ab".repeat(32);
+  const second = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, "0")).join("");
+  const third = Array.from({ length: 32 }, (_, i) => (i + 32).toString(16)).join("");
+  equal(digests.joinHex("/"), `${first}/${second}/${third}`);
+  equal(digests.joinHex(""), `${first}${second}${third}`);
+  equal(new Sha256Digests(0).joinHex("/"), "");
+  throws(() => digests.joinHex("é"), RangeError);
+  throws(() => digests.set(0, new Uint8Array(31)), RangeError);
+});
+
+/** `count` small files with distinct contents, in sorted order, and their sha256sum digests. */
+async function distinctFiles(root: string, count: number) {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    files[`d${i % 7}/m${String(i).padStart(5, "0")}.sql`] = `select ${i};\n`;
+  }
+  await writeModels(root, files);
+  const paths = Object.keys(files).sort();
+  const expected = paths.map((path) => createHash("sha256").update(files[path]).digest("hex"));
+  return { paths, expected };
+}
+
+Deno.test("hashFiles() answers in the order of the paths, on the calling thread or workers", async (t) => {
+  await using folder = await temporaryFolder();
+  // Above hash_pool.ts's worker threshold and not a whole number of batches.
+  const { paths, expected } = await distinctFiles(folder.path, 5_003);
+  for (const count of [10, paths.length]) {
+    await t.step(`${count} files`, async () => {
+      let progressFiles = 0;
+      const digests = await hashFiles(folder.path, paths.slice(0, count), ({ files }) => {
+        progressFiles += files;
+      });
+      equal(digests.count, count);
+      deepStrictEqual(digests.joinHex("/").split("/"), expected.slice(0, count));
+      equal(progressFiles, count);
+    });
+  }
+});
+
+Deno.test("hashFiles() reports a file that cannot be read as one FileError naming it", async () => {
+  await using folder = await temporaryFolder();
+  const { paths } = await distinctFiles(folder.path, 3_000);
+  await Deno.remove(`${folder.path}/${paths[2_500]}`);
+  await rejects(hashFiles(folder.path, paths), (error: Error) => {
+    equal(error.constructor, FileError);
+    equal(
+      error.message,
+      `Cannot read model file "${paths[2_500]}": it disappeared while dpo was reading`,
+    );
+    return true;
   });
-  equal(
-    hasher.sha256(`${folder.path}/empty`).checksum,
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-  );
-  equal(
-    hasher.sha256(`${folder.path}/big`).checksum,
-    "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4",
-  );
 });
 
 Deno.test("expandModelPatterns() behaves like pathlib's glob under base-path", async (t) => {
