@@ -5,11 +5,21 @@
 
 const encoder = new TextEncoder();
 
-/** Builds one message: a type byte (none for startup), a length, then the fields. */
+/**
+ * Builds messages into one buffer: each a type byte (none for start-up messages), a length, then
+ * the fields. Given the exact size up front it never copies, which matters for init-step's
+ * statement: its two parameters hold every model name and checksum of the step.
+ */
 class MessageWriter {
-  #bytes = new Uint8Array(256);
-  #view = new DataView(this.#bytes.buffer);
+  #bytes: Uint8Array;
+  #view: DataView;
   #length = 0;
+  #lengthAt = 0;
+
+  constructor(capacity = 256) {
+    this.#bytes = new Uint8Array(capacity);
+    this.#view = new DataView(this.#bytes.buffer);
+  }
 
   #reserve(size: number): void {
     if (this.#length + size <= this.#bytes.length) return;
@@ -17,6 +27,19 @@ class MessageWriter {
     grown.set(this.#bytes.subarray(0, this.#length));
     this.#bytes = grown;
     this.#view = new DataView(grown.buffer);
+  }
+
+  /** Starts a message; `type` is absent only for SSLRequest and the startup message. */
+  begin(type?: string): this {
+    if (type !== undefined) this.byte(type.charCodeAt(0));
+    this.#lengthAt = this.#length;
+    return this.int32(0);
+  }
+
+  /** Fills in the length of the message begun last. */
+  end(): this {
+    this.#view.setInt32(this.#lengthAt, this.#length - this.#lengthAt);
+    return this;
   }
 
   byte(value: number): this {
@@ -51,77 +74,76 @@ class MessageWriter {
     return this.bytes(encoder.encode(value)).byte(0);
   }
 
-  /** The message with its length filled in; `typed` when it starts with a type byte. */
-  finish(typed: boolean): Uint8Array {
-    this.#view.setInt32(typed ? 1 : 0, this.#length - (typed ? 1 : 0));
-    return this.#bytes.slice(0, this.#length);
+  /** What was written: the buffer itself when it was sized exactly. */
+  written(): Uint8Array {
+    return this.#length === this.#bytes.length ? this.#bytes : this.#bytes.slice(0, this.#length);
   }
 }
 
-function typed(type: string): MessageWriter {
-  return new MessageWriter().byte(type.charCodeAt(0)).int32(0);
+function message(type: string, fill: (writer: MessageWriter) => unknown): Uint8Array {
+  const writer = new MessageWriter().begin(type);
+  fill(writer);
+  return writer.end().written();
 }
 
 const PROTOCOL_VERSION_3 = 196608;
 const SSL_REQUEST_CODE = 80877103;
 
 export function sslRequest(): Uint8Array {
-  return new MessageWriter().int32(0).int32(SSL_REQUEST_CODE).finish(false);
+  return new MessageWriter(8).begin().int32(SSL_REQUEST_CODE).end().written();
 }
 
 export function startupMessage(parameters: Record<string, string>): Uint8Array {
-  const writer = new MessageWriter().int32(0).int32(PROTOCOL_VERSION_3);
+  const writer = new MessageWriter().begin().int32(PROTOCOL_VERSION_3);
   for (const [name, value] of Object.entries(parameters)) writer.cstring(name).cstring(value);
-  return writer.byte(0).finish(false);
+  return writer.byte(0).end().written();
 }
 
 export function passwordMessage(password: string): Uint8Array {
-  return typed("p").cstring(password).finish(true);
+  return message("p", (w) => w.cstring(password));
 }
 
 export function saslInitialResponse(mechanism: string, response: string): Uint8Array {
   const bytes = encoder.encode(response);
-  return typed("p").cstring(mechanism).int32(bytes.length).bytes(bytes).finish(true);
+  return message("p", (w) => w.cstring(mechanism).int32(bytes.length).bytes(bytes));
 }
 
 export function saslResponse(response: string): Uint8Array {
-  return typed("p").bytes(encoder.encode(response)).finish(true);
+  return message("p", (w) => w.bytes(encoder.encode(response)));
 }
 
 /** A simple query: any number of statements, no parameters. */
 export function simpleQuery(text: string): Uint8Array {
-  return typed("Q").cstring(text).finish(true);
+  return message("Q", (w) => w.cstring(text));
 }
 
 /**
  * One statement with text parameters through the unnamed statement and portal (nothing named
- * survives a transaction-pooling PgBouncer): Parse, Bind, Describe, Execute, Sync in one write.
- * Parameter types are left to the server (0 = unknown): `$1::uuid` and `col = $1` need no type from dpo.
+ * survives a transaction-pooling PgBouncer): Parse, Bind, Describe, Execute, Sync in one write,
+ * into one buffer of exactly their size. Parameter types are left to the server (0 = unknown):
+ * `$1::uuid` and `col = $1` need no type from dpo.
  */
 export function extendedQuery(text: string, params: readonly (Uint8Array | null)[]): Uint8Array {
-  const parse = typed("P").cstring("").cstring(text).int16(0).finish(true);
-  const bind = typed("B").cstring("").cstring("").int16(0).int16(params.length);
+  const query = encoder.encode(text);
+  const paramBytes = params.reduce((sum, param) => sum + 4 + (param?.length ?? 0), 0);
+  const size = (5 + 1 + query.length + 1 + 2) + (5 + 1 + 1 + 2 + 2 + paramBytes + 2) +
+    (5 + 1 + 1) + (5 + 1 + 4) + 5;
+  const writer = new MessageWriter(size);
+  writer.begin("P").byte(0).bytes(query).byte(0).int16(0).end();
+  writer.begin("B").byte(0).byte(0).int16(0).int16(params.length);
   for (const param of params) {
-    if (param === null) bind.int32(-1);
-    else bind.int32(param.length).bytes(param);
+    if (param === null) writer.int32(-1);
+    else writer.int32(param.length).bytes(param);
   }
-  const bound = bind.int16(0).finish(true);
-  const describe = typed("D").byte("P".charCodeAt(0)).cstring("").finish(true);
-  const execute = typed("E").cstring("").int32(0).finish(true);
-  const sync = typed("S").finish(true);
-  const all = new Uint8Array(
-    parse.length + bound.length + describe.length + execute.length + sync.length,
-  );
-  let offset = 0;
-  for (const part of [parse, bound, describe, execute, sync]) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
+  writer.int16(0).end();
+  writer.begin("D").byte("P".charCodeAt(0)).byte(0).end();
+  writer.begin("E").byte(0).int32(0).end();
+  writer.begin("S").end();
+  return writer.written();
 }
 
 export function terminate(): Uint8Array {
-  return typed("X").finish(true);
+  return message("X", () => {});
 }
 
 /** One message from the server: its type letter and its body (without type and length). */
