@@ -81,11 +81,15 @@ async function acquireStoreLock(options: PgliteOptions): Promise<Deno.FsFile> {
 /**
  * PGlite runs a whole transaction without returning to the event loop, so a SIGINT or SIGTERM
  * that arrived while files were hashed would be handled only after the commit: let main.ts's
- * signal listeners run first.
+ * signal listeners run first. A signal reaches its listener over a few event-loop turns (the
+ * I/O poll sees it, then its op completes), so one zero-delay turn is not always enough; a few
+ * milliseconds are, and are nothing next to PGlite's own cost.
  */
 function signalsFirst(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => setTimeout(resolve, SIGNAL_TURN_MS));
 }
+
+const SIGNAL_TURN_MS = 10;
 
 function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => {
