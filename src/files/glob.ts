@@ -1,119 +1,151 @@
-/** Expands model patterns under a base folder the way the Python tool's pathlib glob did. */
-import * as nodeFs from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
-import { type FileSystemAdapter, globSync } from "tinyglobby";
+/**
+ * Expands model patterns under a base folder the way the Python tool's pathlib glob did, with
+ * Deno's own directory listing: no npm or node module to load (tinyglobby cost ~40 ms to load
+ * and 85–90 ms to crawl 20,000 files, this walk ~50 ms), and only folders a pattern can still
+ * match are listed.
+ */
 import { FileError, NotFoundError, UsageError } from "../errors.ts";
+import { type CompiledPattern, compilePatterns } from "./glob_pattern.ts";
 
 /**
  * The regular files the patterns match under `basePath`, as sorted, de-duplicated paths relative
  * to it. `**` is zero or more folders, `*` matches dot-files, symlinked files count, symlinked
  * folders are not descended (as pathlib), and a pattern may not leave the base folder.
+ *
+ * Nothing is skipped in silence: a model left out would read as deleted, and its changes would go
+ * unreported. So a folder a pattern reaches into that cannot be listed, a matched symbolic link
+ * that cannot be resolved and a name that is not UTF-8 (Deno hands it over with U+FFFD for the
+ * bad bytes, a name no file has) are errors.
  */
 export function expandModelPatterns(basePath: string, patterns: readonly string[]): string[] {
   assertFolder(basePath);
-  const cleaned = patterns.map((pattern) => checkPattern(pattern));
-  const crawl = new CrawlRecorder();
-  let matches: string[];
-  try {
-    matches = globSync(cleaned, {
-      cwd: basePath,
-      dot: true,
-      expandDirectories: false,
-      onlyFiles: true,
-      followSymbolicLinks: true,
-      fs: crawl.fs,
-    });
-  } catch (error) {
-    throw new FileError(
-      `Cannot list the model files under "${basePath}": ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  const symlinkedFolders = new SymlinkedFolderCache(basePath);
-  const files = new Set<string>();
-  for (const match of matches) {
-    if (!symlinkedFolders.hasSymlinkedAncestor(match)) files.add(match);
-  }
-  const sorted = [...files].sort();
-  crawl.assertComplete(basePath, sorted);
-  return sorted;
+  const compiled = compilePatterns(patterns.map((pattern) => checkPattern(pattern)));
+  const walk = new PatternWalk(basePath, compiled);
+  walk.visit("", compiled.map((_, index) => ({ pattern: index, segment: 0 })));
+  return [...walk.files].sort();
 }
 
-/** Stands for a symbolic link that cannot be resolved, so that the patterns still see it. */
-const UNRESOLVED_LINK = { isDirectory: () => false, isFile: () => true };
+/** Where a pattern stands in the walk: its next segment to match. */
+interface Position {
+  pattern: number;
+  segment: number;
+}
 
-/**
- * The file system calls of the crawl, recording what tinyglobby would skip in silence: a
- * folder it cannot list, a symbolic link it cannot resolve, a name that is not UTF-8 (Deno
- * hands it over with U+FFFD for the bad bytes, a name no file has). A model silently left out
- * would read as deleted, and its changes would go unreported.
- */
-class CrawlRecorder {
-  #unlistedFolders: { path: string; error: unknown }[] = [];
-  #unresolvedLinks = new Map<string, unknown>();
-  readonly fs: FileSystemAdapter = {
-    readdirSync: ((path: string, options: { withFileTypes: true }) => {
-      try {
-        return nodeFs.readdirSync(path, options);
-      } catch (error) {
-        this.#unlistedFolders.push({ path, error });
-        throw error;
-      }
-    }) as FileSystemAdapter["readdirSync"],
-    realpathSync: ((path: string) => {
-      try {
-        return nodeFs.realpathSync(path);
-      } catch (error) {
-        this.#unresolvedLinks.set(path, error);
-        return path;
-      }
-    }) as FileSystemAdapter["realpathSync"],
-    statSync:
-      ((path: string) =>
-        this.#unresolvedLinks.has(path)
-          ? UNRESOLVED_LINK
-          : nodeFs.statSync(path)) as FileSystemAdapter["statSync"],
-  };
+class PatternWalk {
+  readonly files = new Set<string>();
+  #base: string;
+  #patterns: CompiledPattern[];
 
-  /** Throws a FileError for the first folder or matched file that could not be read. */
-  assertComplete(basePath: string, files: readonly string[]): void {
-    const base = resolve(basePath);
-    for (const { path, error } of this.#unlistedFolders) {
-      const folder = relative(base, path);
-      // A folder reached through a symlinked folder: its files are not models anyway.
-      if (folder.startsWith("..") || isAbsolute(folder)) continue;
-      if (isNotUtf8(base, folder)) {
+  constructor(base: string, patterns: CompiledPattern[]) {
+    this.#base = base;
+    this.#patterns = patterns;
+  }
+
+  /** Lists `folder` (relative to the base) and goes on where any pattern can still match. */
+  visit(folder: string, positions: Position[]): void {
+    const open = this.#closure(positions);
+    for (const entry of this.#list(folder)) {
+      const path = folder === "" ? entry.name : `${folder}/${entry.name}`;
+      if (entry.isDirectory) {
+        const inside = this.#descend(open, entry.name);
+        if (inside.length > 0) this.visit(path, inside);
+      } else if (entry.isFile || entry.isSymlink) {
+        if (this.#matchesFile(open, entry.name)) this.#addFile(path, entry.isSymlink);
+      }
+    }
+  }
+
+  /** The positions plus, for each `**`, the position after it (it may match no folder). */
+  #closure(positions: Position[]): Position[] {
+    const all: Position[] = [];
+    const seen = new Set<string>();
+    const add = (position: Position) => {
+      const key = `${position.pattern}:${position.segment}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      all.push(position);
+      const segment = this.#patterns[position.pattern][position.segment];
+      if (segment?.globstar) add({ pattern: position.pattern, segment: position.segment + 1 });
+    };
+    positions.forEach(add);
+    return all;
+  }
+
+  /** Where each pattern stands inside folder `name`. */
+  #descend(open: Position[], name: string): Position[] {
+    const inside: Position[] = [];
+    for (const position of open) {
+      const segments = this.#patterns[position.pattern];
+      const segment = segments[position.segment];
+      if (segment === undefined) continue;
+      if (segment.globstar) inside.push(position);
+      else if (position.segment < segments.length - 1 && segment.matches(name)) {
+        inside.push({ pattern: position.pattern, segment: position.segment + 1 });
+      }
+    }
+    return inside;
+  }
+
+  /** True when a pattern ends here on `name`, or ends in `**` (every file below). */
+  #matchesFile(open: Position[], name: string): boolean {
+    return open.some((position) => {
+      const segments = this.#patterns[position.pattern];
+      const segment = segments[position.segment];
+      if (segment === undefined) return false;
+      if (segment.globstar) return position.segment === segments.length - 1;
+      return position.segment === segments.length - 1 && segment.matches(name);
+    });
+  }
+
+  /** A matched regular file, or a symbolic link that must resolve to one. */
+  #addFile(path: string, isSymlink: boolean): void {
+    if (isNotUtf8(this.#base, path)) {
+      throw notUtf8Error(`Model file "${path}"`, "model names are stored as UTF-8 text");
+    }
+    if (!isSymlink) {
+      this.files.add(path);
+      return;
+    }
+    let target: Deno.FileInfo;
+    try {
+      target = Deno.statSync(`${this.#base}/${path}`);
+    } catch (error) {
+      throw unresolvedLinkError(this.#base, path, error);
+    }
+    // A link to a folder is not descended, as pathlib does not; other kinds are not models.
+    if (target.isFile) this.files.add(path);
+  }
+
+  #list(folder: string): Deno.DirEntry[] {
+    try {
+      return [...Deno.readDirSync(folder === "" ? this.#base : `${this.#base}/${folder}`)];
+    } catch (error) {
+      if (isNotUtf8(this.#base, folder)) {
         throw notUtf8Error(`Folder "${folder}"`, "dpo cannot read the files in it");
       }
-      // A folder a pattern names that does not exist (or is a file) holds no model.
-      const code = (error as { code?: string }).code;
-      if (code === "ENOENT" || code === "ENOTDIR") continue;
-      throw new FileError(
-        `Cannot list folder "${folder || "."}" under base path "${basePath}": ` +
-          `${describeCrawlError(error)}`,
-        { cause: error },
-      );
-    }
-    const unresolved = new Map(
-      [...this.#unresolvedLinks].map(([path, error]) => [relative(base, path), error]),
-    );
-    for (const file of files) {
-      if (isNotUtf8(base, file)) {
-        throw notUtf8Error(`Model file "${file}"`, "model names are stored as UTF-8 text");
+      // Gone or replaced by a file since it was listed: it holds no model now.
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+        return [];
       }
-      const error = unresolved.get(file);
-      if (error === undefined) continue;
-      const target = Deno.readLinkSync(`${base}/${file}`);
       throw new FileError(
-        (error as { code?: string }).code === "ENOENT"
-          ? `Model file "${file}" is a symbolic link to "${target}", which does not exist: ` +
-            "fix or remove the link"
-          : `Model file "${file}" is a symbolic link to "${target}" that cannot be resolved ` +
-            `(${describeCrawlError(error)}): fix or remove the link`,
+        `Cannot list folder "${folder || "."}" under base path "${this.#base}": ` +
+          `${describeFileError(error)}`,
         { cause: error },
       );
     }
   }
+}
+
+function unresolvedLinkError(base: string, path: string, error: unknown): FileError {
+  const target = Deno.readLinkSync(`${base}/${path}`);
+  return new FileError(
+    error instanceof Deno.errors.NotFound
+      ? `Model file "${path}" is a symbolic link to "${target}", which does not exist: ` +
+        "fix or remove the link"
+      : `Model file "${path}" is a symbolic link to "${target}" that cannot be resolved ` +
+        `(${describeFileError(error)}): fix or remove the link`,
+    { cause: error },
+  );
 }
 
 function isNotUtf8(base: string, path: string): boolean {
@@ -132,12 +164,13 @@ function notUtf8Error(what: string, why: string): FileError {
   );
 }
 
-function describeCrawlError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  if (code === "EACCES" || error instanceof Deno.errors.PermissionDenied) {
-    return "permission denied";
+function describeFileError(error: unknown): string {
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (
+    error instanceof Deno.errors.FilesystemLoop || /os error 40\b/.test((error as Error).message)
+  ) {
+    return "a loop of symbolic links";
   }
-  if (code === "ELOOP") return "a loop of symbolic links";
   return (error as Error).message;
 }
 
@@ -175,35 +208,4 @@ function checkPattern(pattern: string): string {
     );
   }
   return pattern.replace(/^(\.\/)+/, "");
-}
-
-/**
- * Remembers which folders under the base are, or lie under, a symlink, so each is checked once
- * and a file costs one lookup of its folder (splitting every path into its ancestors made ~30 MB
- * of garbage at 200,000 files).
- */
-class SymlinkedFolderCache {
-  #basePath: string;
-  #isUnderSymlink = new Map<string, boolean>();
-
-  constructor(basePath: string) {
-    this.#basePath = basePath;
-  }
-
-  hasSymlinkedAncestor(relativePath: string): boolean {
-    const slash = relativePath.lastIndexOf("/");
-    return slash !== -1 && this.#check(relativePath.slice(0, slash));
-  }
-
-  #check(folder: string): boolean {
-    let known = this.#isUnderSymlink.get(folder);
-    if (known === undefined) {
-      const slash = folder.lastIndexOf("/");
-      // Ancestors first: nothing below a symlinked folder is looked at.
-      known = (slash !== -1 && this.#check(folder.slice(0, slash))) ||
-        Deno.lstatSync(`${this.#basePath}/${folder}`).isSymlink;
-      this.#isUnderSymlink.set(folder, known);
-    }
-    return known;
-  }
 }

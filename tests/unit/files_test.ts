@@ -110,6 +110,23 @@ Deno.test("expandModelPatterns() behaves like pathlib's glob under base-path", a
     },
     { name: "matching is case-sensitive", patterns: ["*.SQL"], expected: ["Upper.SQL"] },
     { name: "nothing matched is an empty list", patterns: ["*.json"], expected: [] },
+    {
+      name: "braces expand to alternatives",
+      patterns: ["**/*.{csv,txt}"],
+      expected: ["models.sql/e.txt", "x/d.csv"],
+    },
+    {
+      name: "a trailing ** matches every file below, not linked folders",
+      patterns: ["x/**"],
+      expected: ["x/b.sql", "x/d.csv", "x/link.sql", "x/y/c.sql"],
+    },
+    {
+      name: "a folder name in a pattern is matched exactly",
+      patterns: ["x/y/*"],
+      expected: [
+        "x/y/c.sql",
+      ],
+    },
   ];
   for (const c of cases) {
     await t.step(c.name, () => deepStrictEqual(expandModelPatterns(base, c.patterns), c.expected));
