@@ -4,6 +4,8 @@
  * brace expansion (`*.{sql,csv}`) and `\` to escape a character, as dpo has always read them.
  */
 
+import { UsageError } from "../errors.ts";
+
 /** One segment of a pattern: `**`, or a test of one file or folder name. */
 export type Segment = { globstar: true } | { globstar: false; matches(name: string): boolean };
 
@@ -26,7 +28,16 @@ function compileSegment(part: string): Segment {
   if (part.startsWith("*") && !/[*?[\\]/.test(suffix)) {
     return { globstar: false, matches: (name) => name.endsWith(suffix) };
   }
-  const regex = new RegExp(`^${segmentSource(part)}$`, "su");
+  let regex: RegExp;
+  try {
+    regex = new RegExp(`^${segmentSource(part)}$`, "su");
+  } catch (error) {
+    // A set such as [z-a] that is no set of characters.
+    throw new UsageError(
+      `Model pattern part "${part}" is not a valid pattern (${(error as Error).message}): ` +
+        "fix its [...] set",
+    );
+  }
   return { globstar: false, matches: (name) => regex.test(name) };
 }
 
@@ -54,8 +65,9 @@ function segmentSource(part: string): string {
   return source;
 }
 
+/** Escapes what is special in a regular expression; in Unicode mode nothing else may be. */
 function escapeRegex(char: string): string {
-  return char.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  return char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 /** `a{b,c{d,e}}f` → `abf`, `acdf`, `acef`; a brace without a comma stays as it is. */

@@ -1,4 +1,5 @@
-import { deepStrictEqual as equal } from "node:assert/strict";
+import { deepStrictEqual as equal, throws } from "node:assert/strict";
+import { UsageError } from "../../src/errors.ts";
 import { compilePatterns, expandBraces } from "../../src/files/glob_pattern.ts";
 
 function matches(pattern: string, name: string): boolean {
@@ -32,6 +33,11 @@ Deno.test("a segment's wildcards match as pathlib's do: * and ? within one name,
     ["(x)+.sql", "(x)+.sql", true],
     ["{single}.sql", "{single}.sql", true],
     ["*.SQL", "a.sql", false],
+    ["stg-*.sql", "stg-orders.sql", true],
+    ["*-v2.sql", "orders-v2.sql", true],
+    ["a?-b", "ax-b", true],
+    ["[a-c]-*", "b-x", true],
+    ["*.(sql)", "a.(sql)", true],
   ];
   for (const [pattern, name, expected] of cases) {
     equal(matches(pattern, name), expected, `${pattern} on ${name}`);
@@ -41,4 +47,8 @@ Deno.test("a segment's wildcards match as pathlib's do: * and ? within one name,
 Deno.test("compilePatterns() splits patterns into segments, ** as its own kind", () => {
   const [segments] = compilePatterns(["x//**/*.sql"]);
   equal(segments.map((s) => s.globstar), [false, true, false]);
+});
+
+Deno.test("a set that is no set of characters is one usage error naming the pattern", () => {
+  throws(() => compilePatterns(["**/[z-a]*.sql"]), UsageError);
 });
