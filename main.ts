@@ -21,6 +21,9 @@ function passwordsInArgs(args: readonly string[]): string[] {
     // Anywhere in the argument (--db=<url>), up to the authority's last "@", as redactUrl() does.
     const match = text.match(/[a-z0-9+.-]+:\/\/[^:/@?#\s]*:([^/?#\s]+)@/i);
     if (match) passwords.push(match[1], decodedOrAsIs(match[1]));
+    // libpq's ?password=… parameter.
+    const parameter = text.match(/[?&]password=([^&#\s]+)/i);
+    if (parameter) passwords.push(parameter[1], decodedOrAsIs(parameter[1]));
   }
   return passwords.filter((p): p is string => p !== undefined && p !== "");
 }

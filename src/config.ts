@@ -66,7 +66,10 @@ export function parseStoreUrl(text: string): StoreTarget {
   }
   let password: string | undefined;
   try {
-    password = parsed.password === "" ? undefined : decodeURIComponent(parsed.password);
+    // libpq also takes the password as a parameter: ?password=…
+    password = parsed.password === ""
+      ? parsed.searchParams.get("password") || undefined
+      : decodeURIComponent(parsed.password);
   } catch {
     throw new UsageError(
       `Database URL "${redactUrl(text)}" has a malformed %-escape in its password: ` +
@@ -81,8 +84,12 @@ export function parseStoreUrl(text: string): StoreTarget {
  * the last "@" of the authority: dpo's client (pg/config.ts) and the URL parser accept a raw "@" in a password.
  */
 export function redactUrl(text: string): string {
-  return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*:)[^/?#]*@/i, "$1***@");
+  return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*:)[^/?#]*@/i, "$1***@")
+    .replace(PASSWORD_PARAMETER, "$1***");
 }
+
+/** libpq's `password=` URL parameter. */
+const PASSWORD_PARAMETER = /([?&]password=)([^&#\s]*)/gi;
 
 /** Removes every occurrence of each secret from a message. */
 export function redactSecrets(message: string, secrets: readonly (string | undefined)[]): string {
@@ -90,7 +97,12 @@ export function redactSecrets(message: string, secrets: readonly (string | undef
   for (const secret of secrets) {
     if (secret) redacted = redacted.replaceAll(secret, "***");
   }
-  return redacted.replace(/([a-z0-9+.-]+:\/\/[^:/@\s]*:)[^/?#\s]*@/gi, "$1***@");
+  return redacted.replace(/([a-z0-9+.-]+:\/\/[^:/@\s]*:)[^/?#\s]*@/gi, "$1***@")
+    // A URL redacted before keeps what follows its "***" (the ":" of "at <url>: …").
+    .replace(
+      PASSWORD_PARAMETER,
+      (whole, name: string, value: string) => value.startsWith("***") ? whole : `${name}***`,
+    );
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

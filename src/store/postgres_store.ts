@@ -1,4 +1,5 @@
 /** The PostgreSQL server store, through dpo's own protocol client (pg/client.ts). */
+import { DatabaseError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import { VERSION } from "../version.ts";
 import type { Queryable, Store } from "./database.ts";
@@ -53,9 +54,11 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   const queryable: Queryable = {
     query: async <Row>(text: string, params: readonly unknown[] = []) =>
       (await client.query(text, params)) as Row[],
-    exec: (script: string) => client.script(script),
+    exec: async (script: string) => {
+      await client.script(script);
+    },
   };
-  const transaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
+  const runTransaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
     await client.script("BEGIN");
     let result: T;
     try {
@@ -66,8 +69,21 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
       await client.script("ROLLBACK").catch(() => {});
       throw error;
     }
-    await client.script("COMMIT");
+    // A transaction in which a statement failed (and the failure was caught) ends in ROLLBACK.
+    if (await client.script("COMMIT") !== "COMMIT") {
+      throw new DatabaseError(
+        `PostgreSQL at ${options.display} rolled the transaction back instead of committing it: ` +
+          "nothing was written; run the command again",
+      );
+    }
     return result;
+  };
+  // One connection: transactions run one after the other, never interleaved.
+  let previous: Promise<unknown> = Promise.resolve();
+  const transaction = <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    const next = previous.then(() => runTransaction(work));
+    previous = next.catch(() => {});
+    return next;
   };
   return {
     kind: "postgres",

@@ -79,3 +79,19 @@ Deno.test("redactUrl() and redactSecrets() hide passwords wherever they appear",
     "failed for postgres://a:***@h and token ***",
   );
 });
+
+Deno.test("a password given as libpq's ?password= parameter is hidden too", () => {
+  const target = parseStoreUrl("postgresql://u@h/db?sslmode=disable&password=s3cret&x=1");
+  deepStrictEqual(target.kind === "postgres" && [target.display, target.password], [
+    "postgresql://u@h/db?sslmode=disable&password=***&x=1",
+    "s3cret",
+  ]);
+  equal(
+    redactSecrets("at postgresql://u@h/db?password=s3cret: failed", []),
+    "at postgresql://u@h/db?password=*** failed",
+  );
+  equal(
+    redactSecrets(`at ${redactUrl("postgresql://u@h/db?password=s3cret")}: failed`, []),
+    "at postgresql://u@h/db?password=***: failed",
+  );
+});

@@ -74,3 +74,22 @@ Deno.test("connectionConfig() takes the account from USER, and asks for a user w
   equal(connectionConfig("postgresql://h/db", noEnv({ USER: "ci" })).user, "ci");
   throws(() => connectionConfig("postgresql://h/db", noEnv()), UsageError);
 });
+
+Deno.test("connectionConfig() reads libpq's keywords from the query, never as server settings", () => {
+  const config = connectionConfig(
+    "postgresql://h/db?user=bob&password=pw&dbname=other&port=6000&client_encoding=LATIN1&x=1",
+    noEnv(),
+  );
+  equal(
+    [config.user, config.password, config.database, config.addresses, config.startupParameters],
+    ["bob", "pw", "other", [{ host: "h", port: 6000 }], { x: "1" }],
+  );
+});
+
+Deno.test("connectionConfig() refuses a port that is no TCP port, and reads a bare IPv6 host", () => {
+  throws(() => connectionConfig("postgresql://u@h/db", noEnv({ PGPORT: "x" })), UsageError);
+  throws(() => connectionConfig("postgresql://u@h:99999/db", noEnv()), UsageError);
+  equal(connectionConfig("postgresql:///db", noEnv({ PGHOST: "::1", USER: "u" })).addresses, [
+    { host: "::1", port: 5432 },
+  ]);
+});

@@ -55,7 +55,10 @@ export class ScramClient {
     const nonce = attributes.get("r") ?? "";
     const salt = attributes.get("s");
     const iterations = Number(attributes.get("i"));
-    if (!nonce.startsWith(this.#clientNonce) || salt === undefined || !(iterations > 0)) {
+    // The server's nonce extends the client's with its own part.
+    const extendsNonce = nonce.startsWith(this.#clientNonce) &&
+      nonce.length > this.#clientNonce.length;
+    if (!extendsNonce || salt === undefined || !(iterations > 0)) {
       throw new Error("the server's SCRAM challenge is malformed");
     }
     const passwordKey = await crypto.subtle.importKey(

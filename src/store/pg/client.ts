@@ -98,15 +98,18 @@ export class PgClient {
   query(text: string, params: readonly unknown[] = []): Promise<Row[]> {
     return this.#serialised(async () => {
       await this.#write(extendedQuery(text, params.map(encodeParameter)));
-      return await this.#collectRows();
+      return (await this.#collect()).rows;
     });
   }
 
-  /** A script of any number of statements without parameters (the simple protocol). */
-  script(text: string): Promise<void> {
+  /**
+   * A script of any number of statements without parameters (the simple protocol); answers the
+   * last statement's command tag, e.g. "COMMIT", or "ROLLBACK" for a COMMIT of a failed transaction.
+   */
+  script(text: string): Promise<string | undefined> {
     return this.#serialised(async () => {
       await this.#write(simpleQuery(text));
-      await this.#collectRows();
+      return (await this.#collect()).tag;
     });
   }
 
@@ -124,12 +127,14 @@ export class PgClient {
 
   async #startup(config: ConnectionConfig): Promise<void> {
     await this.#transport.write(startupMessage({
+      ...config.startupParameters,
       user: config.user,
       database: config.database,
+      // Results are decoded as UTF-8, whatever the URL says.
       client_encoding: "UTF8",
-      ...config.startupParameters,
     }));
     let scram: ScramClient | undefined;
+    let serverVerified = false;
     for (;;) {
       const message = await this.#nextDuringStartup();
       if (message.type === "E") throw new ServerError(readFields(message.body));
@@ -142,6 +147,8 @@ export class PgClient {
       const request = body.int32();
       switch (request) {
         case 0: // AuthenticationOk
+          // A server that skips SCRAM's last step has not shown that it knows the password.
+          if (scram !== undefined && !serverVerified) throw this.#protocolError("SCRAM");
           break;
         case 3: // cleartext
           await this.#write(passwordMessage(this.#requirePassword(config)));
@@ -170,10 +177,13 @@ export class PgClient {
           break;
         }
         case 11: // SASLContinue
-          await this.#write(saslResponse(await scram!.finalMessage(body.text(body.rest().length))));
+          if (scram === undefined) throw this.#protocolError("SASL");
+          await this.#write(saslResponse(await scram.finalMessage(body.text(body.rest().length))));
           break;
         case 12: // SASLFinal
-          scram!.verifyServer(body.text(body.rest().length));
+          if (scram === undefined) throw this.#protocolError("SASL");
+          scram.verifyServer(body.text(body.rest().length));
+          serverVerified = true;
           break;
         default:
           throw new ClientError(
@@ -183,6 +193,13 @@ export class PgClient {
           );
       }
     }
+  }
+
+  #protocolError(step: string): ClientError {
+    return new ClientError(
+      "PROTOCOL_ERROR",
+      `the server at ${this.#where} broke off the ${step} authentication exchange`,
+    );
   }
 
   #requirePassword(config: ConnectionConfig): string {
@@ -204,10 +221,14 @@ export class PgClient {
     return message;
   }
 
-  /** Reads up to ReadyForQuery; a server error is thrown then, once the server is ready again. */
-  async #collectRows(): Promise<Row[]> {
+  /**
+   * Reads up to ReadyForQuery: the rows and the last command tag. A server error is thrown then,
+   * once the server is ready for the next statement again.
+   */
+  async #collect(): Promise<{ rows: Row[]; tag?: string }> {
     let columns: Column[] = [];
     const rows: Row[] = [];
+    let tag: string | undefined;
     let failure: ServerError | undefined;
     for (;;) {
       const message = await this.#nextInSession(failure);
@@ -223,13 +244,21 @@ export class PgClient {
           break;
         case "Z":
           if (failure) throw failure;
-          return rows;
+          return { rows, tag };
+        case "C": // CommandComplete
+          tag = new BodyReader(message.body).cstring();
+          break;
         case "1": // ParseComplete
         case "2": // BindComplete
         case "n": // NoData
-        case "C": // CommandComplete
         case "I": // EmptyQueryResponse
           break;
+        case "G": // CopyInResponse
+        case "H": // CopyOutResponse
+        case "W": // CopyBothResponse
+          // The server now waits for data dpo never sends: the session cannot go on.
+          this.#lost = true;
+          throw new ClientError("PROTOCOL_ERROR", "dpo does not run COPY statements");
         default:
           this.#handleAsynchronous(message);
       }

@@ -34,8 +34,18 @@ export function connectionConfig(
   const parsed = new URL(`postgresql://host${url.slice(authorityStart + authority.length)}`);
   const userInfo = at === -1 ? "" : authority.slice(0, at);
   const colon = userInfo.indexOf(":");
-  const urlUser = decodeURIComponent(colon === -1 ? userInfo : userInfo.slice(0, colon));
-  const urlPassword = colon === -1 ? "" : decodeURIComponent(userInfo.slice(colon + 1));
+  // libpq's connection keywords in the query string win over the URL's parts, as in libpq;
+  // any other parameter is a setting for the server's startup message.
+  const keywords = new Map<string, string>();
+  const startupParameters: Record<string, string> = {};
+  for (const [key, value] of parsed.searchParams) {
+    if (CONNECTION_KEYWORDS.has(key)) keywords.set(key, value);
+    else if (key !== "client_encoding") startupParameters[key] = value;
+  }
+  const urlUser = keywords.get("user") ||
+    decodeURIComponent(colon === -1 ? userInfo : userInfo.slice(0, colon));
+  const urlPassword = keywords.get("password") ||
+    (colon === -1 ? "" : decodeURIComponent(userInfo.slice(colon + 1)));
   // libpq's last resort is the operating system's account name, which the shell exports.
   const user = urlUser || env("PGUSER") || env("PGUSERNAME") || env("USER") || env("LOGNAME");
   if (!user) {
@@ -44,30 +54,40 @@ export function connectionConfig(
         "write postgresql://user@host/dbname",
     );
   }
-  const startupParameters: Record<string, string> = {};
-  let queryHost: string | undefined;
-  for (const [key, value] of parsed.searchParams) {
-    if (key === "host") queryHost = value;
-    else startupParameters[key] = value;
-  }
-  const defaultPort = Number(env("PGPORT") || 5432);
-  const hosts = hostList || queryHost || env("PGHOST") || "localhost";
+  const defaultPort = port(keywords.get("port") || env("PGPORT") || "5432");
+  const hosts = keywords.get("host") || hostList || env("PGHOST") || "localhost";
   return {
     addresses: hosts.split(",").map((entry) => address(entry, defaultPort)),
     user,
     password: urlPassword || env("PGPASSWORD") || undefined,
-    database: decodeURIComponent(parsed.pathname.slice(1)) || env("PGDATABASE") || user,
+    database: keywords.get("dbname") || decodeURIComponent(parsed.pathname.slice(1)) ||
+      env("PGDATABASE") || user,
     startupParameters,
   };
 }
 
+/** libpq keywords that say where and as whom to connect, not settings for the server. */
+const CONNECTION_KEYWORDS = new Set(["host", "port", "user", "password", "dbname"]);
+
+function port(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new UsageError(`Port "${text}" is not a TCP port: give a number from 1 to 65535`);
+  }
+  return value;
+}
+
 function address(entry: string, defaultPort: number): ServerAddress {
   if (entry.startsWith("/")) {
-    const [, directory, port] = entry.match(/^(.*?)(?::(\d+))?$/)!;
-    return { host: directory, port: Number(port ?? defaultPort) };
+    const [, directory, socketPort] = entry.match(/^(.*?)(?::(\d+))?$/)!;
+    return { host: directory, port: socketPort ? port(socketPort) : defaultPort };
   }
-  const bracketed = entry.match(/^\[([^\]]+)\](?::(\d+))?$/);
-  if (bracketed) return { host: bracketed[1], port: Number(bracketed[2] ?? defaultPort) };
-  const [host, port] = entry.split(":");
-  return { host, port: port ? Number(port) : defaultPort };
+  const bracketed = entry.match(/^\[([^\]]+)\](?::(.*))?$/);
+  if (bracketed) {
+    return { host: bracketed[1], port: bracketed[2] ? port(bracketed[2]) : defaultPort };
+  }
+  // More than one ":" is an IPv6 address without brackets (as PGHOST=::1 gives it).
+  if (entry.indexOf(":") !== entry.lastIndexOf(":")) return { host: entry, port: defaultPort };
+  const [host, hostPort] = entry.split(":");
+  return { host, port: hostPort ? port(hostPort) : defaultPort };
 }

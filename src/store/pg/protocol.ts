@@ -3,6 +3,8 @@
  * server's byte stream into messages. https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 
+import { ClientError } from "./errors.ts";
+
 const encoder = new TextEncoder();
 
 /**
@@ -173,6 +175,8 @@ export class MessageReader {
     if (!await this.#fill(5)) return null;
     const view = new DataView(this.#buffer.buffer, this.#start);
     const length = view.getInt32(1);
+    // The length counts itself: anything shorter is not PostgreSQL speaking.
+    if (length < 4) throw new ClientError("PROTOCOL_ERROR", `a message of length ${length}`);
     if (!await this.#fill(1 + length)) return null;
     const type = String.fromCharCode(this.#buffer[this.#start]);
     const body = this.#buffer.slice(this.#start + 5, this.#start + 1 + length);

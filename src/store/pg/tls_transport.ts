@@ -33,14 +33,18 @@ export async function connectTlsTransport(
   }
   const tcp = connectTcp({ host: address.host, port: address.port, noDelay: true });
   await settled(tcp, "connect");
+  let onData = (_chunk: Uint8Array) => {}, onError = (_error: Error) => {}, onEnd = () => {};
   const answer = new Promise<string>((resolve, reject) => {
-    tcp.once("data", (chunk: Uint8Array) => resolve(String.fromCharCode(chunk[0])));
-    tcp.once("error", reject);
-    tcp.once("end", () => resolve(""));
+    // One byte, "S" or "N"; anything more came unencrypted where TLS should start.
+    onData = (chunk) => resolve(chunk.length === 1 ? String.fromCharCode(chunk[0]) : "");
+    onError = reject;
+    onEnd = () => resolve("");
   });
+  tcp.once("data", onData).once("error", onError).once("end", onEnd);
   tcp.write(sslRequest());
-  const accepted = await answer;
-  tcp.removeAllListeners();
+  const accepted = await answer.finally(() => {
+    tcp.off("data", onData).off("error", onError).off("end", onEnd);
+  });
   if (accepted !== "S") {
     tcp.destroy();
     throw new ClientError(
