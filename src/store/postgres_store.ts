@@ -36,11 +36,11 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     ? `dpo/${VERSION} ${agent}`
     : `dpo/${VERSION}`;
   const client = await retryTransient(
-    () =>
+    (secondsLeft) =>
       PgClient.connect({
         config,
         tls: tlsPolicy(tls, direct),
-        connectTimeoutSeconds: options.connectTimeoutSeconds,
+        connectTimeoutSeconds: secondsLeft,
         // Never on stdout, which is for results only.
         onNotice: (message) => options.log.debug(`PostgreSQL notice: ${message}`),
       }),

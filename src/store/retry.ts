@@ -8,6 +8,9 @@ import { isTlsNotOffered } from "./tls.ts";
  */
 const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "57P03", "53300", "53400"]);
 
+/** The least time one try is given, however little of the budget is left. */
+const MIN_TRY_SECONDS = 1;
+
 /** True when the error is one a retry can cure. */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
@@ -21,13 +24,15 @@ export function isTransient(error: unknown): boolean {
  * hundreds of agents do not reconnect in lockstep.
  */
 export async function retryTransient<T>(
-  attempt: () => Promise<T>,
+  attempt: (secondsLeft: number) => Promise<T>,
   options: { timeoutSeconds: number; log: Log; what: string },
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   for (let tries = 0;; tries++) {
     try {
-      return await attempt();
+      // Each try gets what is left of the budget (at least a second, enough for an answer), so
+      // a late try that hangs cannot stretch the whole wait to twice the bound.
+      return await attempt(Math.max(MIN_TRY_SECONDS, (deadline - Date.now()) / 1000));
     } catch (error) {
       const left = deadline - Date.now();
       if (!isTransient(error) || left <= 0) throw error;
