@@ -1,5 +1,4 @@
 /** Hashes many files on every core; few files on the calling thread. */
-import { FileHasher } from "./hash.ts";
 import { HashWorkerClient } from "./hash_worker_client.ts";
 import { Sha256Digests } from "./sha256_digests.ts";
 
@@ -30,6 +29,9 @@ export async function hashFiles(
 ): Promise<Sha256Digests> {
   const workerCount = Math.min(MAX_WORKERS, navigator.hardwareConcurrency || 1);
   if (paths.length < WORKER_THRESHOLD || workerCount < 2) {
+    // Loaded only here: hash.ts brings node:crypto, whose first import starts Deno's Node layer
+    // (~30 ms on this thread), which the workers' thread pays instead when they hash.
+    const { FileHasher } = await import("./hash.ts");
     const hasher = new FileHasher();
     const digests = new Sha256Digests(paths.length);
     paths.forEach((path, i) => {
