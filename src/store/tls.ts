@@ -6,6 +6,7 @@
  */
 import type { ConnectionOptions, PeerCertificate } from "node:tls";
 import { DatabaseError, UsageError } from "../errors.ts";
+import { serverAddresses } from "./pg/config.ts";
 
 /** libpq's sslmode values, weakest first. */
 export const SSL_MODES = [
@@ -54,7 +55,7 @@ export async function tlsSetup(
     nonEmpty(values.get(name)) ?? nonEmpty(env(PARAMETERS[name]));
   const rootCert = setting("sslrootcert");
   const mode = effectiveMode(setting("sslmode"), rootCert);
-  const hosts = serverHosts(strippedUrl, env);
+  const hosts = serverAddresses(strippedUrl, env).map((address) => address.host);
   // libpq ignores sslmode on Unix sockets, and so does the server: there is nothing to encrypt.
   if (mode === "disable" || hosts.every((host) => host.startsWith("/"))) {
     return { url: strippedUrl, mode, ssl: false };
@@ -133,13 +134,6 @@ function effectiveMode(given: string | undefined, rootCert: string | undefined):
   }
   if (mode === "require" && rootCert !== undefined) return "verify-ca";
   return mode ?? DEFAULT_SSL_MODE;
-}
-
-/** The hosts dpo will connect to: the URL's (comma-separated), else PGHOST, else localhost. */
-function serverHosts(url: string, env: (name: string) => string | undefined): string[] {
-  const hostname = new URL(url).hostname;
-  const hosts = hostname || nonEmpty(env("PGHOST")) || "localhost";
-  return hosts.split(",").map((host) => host.replace(/^\[(.*)\]$/, "$1"));
 }
 
 function clientCertificate(

@@ -17,6 +17,11 @@ Deno.writeTextFileSync(
 );
 Deno.writeTextFileSync(NOT_PEM, "not a certificate\n");
 
+/** A peer certificate with these subject alternative names, as node:tls describes one. */
+function certificate(subjectaltname: string): PeerCertificate {
+  return { subjectaltname, subject: { CN: "db" } } as unknown as PeerCertificate;
+}
+
 async function failureOf(work: () => Promise<unknown>): Promise<Error> {
   try {
     await work();
@@ -120,8 +125,6 @@ Deno.test("tlsSetup() does not use TLS on a Unix socket, as libpq does not", asy
 });
 
 Deno.test("verify-full checks the certificate against the URL's host, an IP address too", async (t) => {
-  const certificate = (subjectaltname: string) =>
-    ({ subjectaltname, subject: { CN: "db" } }) as unknown as PeerCertificate;
   const check = async (host: string, san: string) => {
     const { ssl } = await setup(`postgresql://${host}/db?sslmode=verify-full&sslrootcert=${CA}`);
     assert(typeof ssl === "object" && ssl.checkServerIdentity);
@@ -185,4 +188,13 @@ Deno.test("tlsSetup() refuses what it cannot honour with one clear error", async
       assert(c.message.test(error.message), error.message);
     });
   }
+});
+
+Deno.test("verify-full checks the host libpq's ?host= names, as the client connects to it", async () => {
+  const { ssl } = await setup(
+    `postgresql:///db?host=db.example.com&sslmode=verify-full&sslrootcert=${CA}`,
+  );
+  assert(typeof ssl === "object" && ssl.checkServerIdentity);
+  equal(ssl.checkServerIdentity("localhost", certificate("DNS:db.example.com")), undefined);
+  assert(ssl.checkServerIdentity("localhost", certificate("DNS:localhost")) instanceof Error);
 });

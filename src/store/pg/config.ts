@@ -21,27 +21,16 @@ export interface ConnectionConfig {
   startupParameters: Record<string, string>;
 }
 
+type Env = (name: string) => string | undefined;
+
 /** Parses the URL; missing parts come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE. */
 export function connectionConfig(
   url: string,
-  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+  env: Env = (name) => Deno.env.get(name),
 ): ConnectionConfig {
-  const authorityStart = url.indexOf("://") + 3;
-  const authority = url.slice(authorityStart).split(/[/?#]/)[0];
-  const at = authority.lastIndexOf("@");
-  const hostList = decodeURIComponent(authority.slice(at + 1));
-  // The URL parser takes one host; the list is read here.
-  const parsed = new URL(`postgresql://host${url.slice(authorityStart + authority.length)}`);
-  const userInfo = at === -1 ? "" : authority.slice(0, at);
+  const parts = urlParts(url);
+  const { keywords, userInfo } = parts;
   const colon = userInfo.indexOf(":");
-  // libpq's connection keywords in the query string win over the URL's parts, as in libpq;
-  // any other parameter is a setting for the server's startup message.
-  const keywords = new Map<string, string>();
-  const startupParameters: Record<string, string> = {};
-  for (const [key, value] of parsed.searchParams) {
-    if (CONNECTION_KEYWORDS.has(key)) keywords.set(key, value);
-    else if (key !== "client_encoding") startupParameters[key] = value;
-  }
   const urlUser = keywords.get("user") ||
     decodeURIComponent(colon === -1 ? userInfo : userInfo.slice(0, colon));
   const urlPassword = keywords.get("password") ||
@@ -54,16 +43,60 @@ export function connectionConfig(
         "write postgresql://user@host/dbname",
     );
   }
-  const defaultPort = port(keywords.get("port") || env("PGPORT") || "5432");
-  const hosts = keywords.get("host") || hostList || env("PGHOST") || "localhost";
   return {
-    addresses: hosts.split(",").map((entry) => address(entry, defaultPort)),
+    addresses: addressesOf(parts, env),
     user,
     password: urlPassword || env("PGPASSWORD") || undefined,
-    database: keywords.get("dbname") || decodeURIComponent(parsed.pathname.slice(1)) ||
+    database: keywords.get("dbname") || decodeURIComponent(parts.pathname.slice(1)) ||
       env("PGDATABASE") || user,
+    startupParameters: parts.startupParameters,
+  };
+}
+
+/** The servers the URL names, in the order they are tried (tls.ts checks certificates on them). */
+export function serverAddresses(url: string, env: Env = (name) => Deno.env.get(name)) {
+  return addressesOf(urlParts(url), env);
+}
+
+interface UrlParts {
+  /** The authority's host list, percent-decoded: `h1:5432,h2`. */
+  hostList: string;
+  /** What stands before the authority's last "@": `user:password`, still percent-encoded. */
+  userInfo: string;
+  pathname: string;
+  /** libpq's connection keywords given in the query. */
+  keywords: Map<string, string>;
+  /** Every other query parameter: settings for the startup message. */
+  startupParameters: Record<string, string>;
+}
+
+function urlParts(url: string): UrlParts {
+  const authorityStart = url.indexOf("://") + 3;
+  const authority = url.slice(authorityStart).split(/[/?#]/)[0];
+  const at = authority.lastIndexOf("@");
+  // The URL parser takes one host; the list is read here.
+  const parsed = new URL(`postgresql://host${url.slice(authorityStart + authority.length)}`);
+  // libpq's connection keywords in the query string win over the URL's parts, as in libpq;
+  // any other parameter is a setting for the server's startup message.
+  const keywords = new Map<string, string>();
+  const startupParameters: Record<string, string> = {};
+  for (const [key, value] of parsed.searchParams) {
+    if (CONNECTION_KEYWORDS.has(key)) keywords.set(key, value);
+    else if (key !== "client_encoding") startupParameters[key] = value;
+  }
+  return {
+    hostList: decodeURIComponent(authority.slice(at + 1)),
+    userInfo: at === -1 ? "" : authority.slice(0, at),
+    pathname: parsed.pathname,
+    keywords,
     startupParameters,
   };
+}
+
+function addressesOf(parts: UrlParts, env: Env): ServerAddress[] {
+  const defaultPort = port(parts.keywords.get("port") || env("PGPORT") || "5432");
+  const hosts = parts.keywords.get("host") || parts.hostList || env("PGHOST") || "localhost";
+  return hosts.split(",").map((entry) => address(entry, defaultPort));
 }
 
 /** libpq keywords that say where and as whom to connect, not settings for the server. */
