@@ -2,7 +2,7 @@
  * PgClient against a scripted fake server on loopback, for what a real PostgreSQL never does:
  * cut SCRAM short, go silent, or hang up mid-statement. The real server is the e2e tests'.
  */
-import { deepStrictEqual as equal, ok as assert } from "node:assert/strict";
+import { deepStrictEqual as equal, ok as assert, rejects } from "node:assert/strict";
 import { PgClient } from "../../src/store/pg/client.ts";
 
 const encoder = new TextEncoder();
@@ -72,17 +72,6 @@ function connect(port: number, connectTimeoutSeconds = 5) {
   });
 }
 
-async function failureOf(
-  work: () => Promise<unknown>,
-): Promise<{ code?: string; message: string }> {
-  try {
-    await work();
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error("expected a failure");
-}
-
 Deno.test("a server that skips SCRAM's final signature is refused: it did not prove it knows the password", async () => {
   const server = fakeServer(async (conn) => {
     await conn.write(message("R", int32(10), encoder.encode("SCRAM-SHA-256\0\0")));
@@ -92,17 +81,17 @@ Deno.test("a server that skips SCRAM's final signature is refused: it did not pr
     await conn.write(concat(AUTH_OK, READY));
     await readSome(conn);
   });
-  const error = await failureOf(() => connect(server.port));
-  equal(error.code, "PROTOCOL_ERROR");
-  assert(/broke off the SCRAM authentication exchange/.test(error.message), error.message);
+  await rejects(connect(server.port), {
+    code: "PROTOCOL_ERROR",
+    message: /broke off the SCRAM authentication exchange/,
+  });
   await server.done;
 });
 
 Deno.test("a server that never answers fails with CONNECT_TIMEOUT within the timeout", async () => {
   const server = fakeServer(() => new Promise((resolve) => setTimeout(resolve, 1500)));
   const started = performance.now();
-  const error = await failureOf(() => connect(server.port, 0.3));
-  equal(error.code, "CONNECT_TIMEOUT");
+  await rejects(connect(server.port, 0.3), { code: "CONNECT_TIMEOUT" });
   assert(performance.now() - started < 1200, "the timeout was not kept");
   await server.done;
 });
@@ -113,8 +102,7 @@ Deno.test("a connection the server drops mid-statement fails with CONNECTION_CLO
     await readSome(conn); // the statement; then hang up
   });
   const client = await connect(server.port);
-  const error = await failureOf(() => client.query("SELECT 1"));
-  equal(error.code, "CONNECTION_CLOSED");
+  await rejects(client.query("SELECT 1"), { code: "CONNECTION_CLOSED" });
   await client.close();
   await server.done;
 });
