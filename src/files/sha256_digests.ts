@@ -28,25 +28,20 @@ export class Sha256Digests {
     this.bytes.set(digests, index * DIGEST_BYTES);
   }
 
-  /** The digest at `index` as lower-case hex. */
-  hex(index: number): string {
-    return this.joinHex("", index, index + 1);
-  }
-
   /**
-   * Digests `start` to `end` as lower-case hex, joined by `separator` (at most one ASCII
-   * character). Written as bytes and decoded once, so no string per digest is made.
+   * Every digest as lower-case hex, joined by `separator` (at most one ASCII character).
+   * Written as bytes and decoded once, so no string per digest is made.
    */
-  joinHex(separator: string, start = 0, end = this.count): string {
+  joinHex(separator: string): string {
     const separatorCode = separator.charCodeAt(0);
     if (separator.length > 1 || separatorCode > 0x7f) {
       throw new RangeError(`Separator "${separator}" is not one ASCII character`);
     }
     const stride = 2 * DIGEST_BYTES + separator.length;
-    const text = new Uint8Array(Math.max(0, (end - start) * stride - separator.length));
+    const text = new Uint8Array(Math.max(0, this.count * stride - separator.length));
     let at = 0;
-    for (let digest = start; digest < end; digest++) {
-      if (digest > start && separator) text[at++] = separatorCode;
+    for (let digest = 0; digest < this.count; digest++) {
+      if (digest > 0 && separator) text[at++] = separatorCode;
       for (let i = digest * DIGEST_BYTES; i < (digest + 1) * DIGEST_BYTES; i++) {
         text[at++] = HEX_DIGITS[this.bytes[i] >> 4];
         text[at++] = HEX_DIGITS[this.bytes[i] & 0xf];
