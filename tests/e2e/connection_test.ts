@@ -27,6 +27,9 @@ Deno.test("dpo connects over a Unix socket, named in the URL or by PGHOST and PG
 
 Deno.test("dpo ends each session cleanly: the server logs no broken connection", async () => {
   await using db = await createTestDatabase();
+  // A client that leaves without saying goodbye is logged only at DEBUG1 when it was idle: log
+  // that much for this database's sessions, so that a missing Terminate shows.
+  await db.sql.unsafe(`ALTER DATABASE ${db.name} SET log_min_messages = debug1`);
   const serverLog = `${socketDir}/server.log`;
   const before = (await Deno.readTextFile(serverLog)).length;
   await dpoOk(["--db", db.url, "db", "upgrade"]);
