@@ -8,23 +8,14 @@ cd "$repo_root"
 # shellcheck source=scripts/ensure_deno.sh
 source "$repo_root/scripts/ensure_deno.sh"
 
+# shellcheck source=scripts/lib/server_setup.sh
+source "$repo_root/scripts/lib/server_setup.sh"
 work_dir=$(mktemp -d /tmp/dpo-load.XXXXXX)
-chmod 755 "$work_dir"
 # shellcheck disable=SC2317 # reached only through the EXIT trap
-cleanup() {
-  "$repo_root/scripts/pgbouncer.sh" stop "$work_dir/pgbouncer" >&2 || true
-  "$repo_root/scripts/pg_cluster.sh" stop "$work_dir" >&2 || true
-  rm -rf "$work_dir"
-}
+cleanup() { stop_test_servers "$work_dir"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-DPO_PG_MAX_CONNECTIONS=20 "$repo_root/scripts/pg_cluster.sh" start "$work_dir" >&2
-"$repo_root/scripts/pgbouncer.sh" start "$work_dir/pgbouncer" 127.0.0.1 \
-  "$(sed -n 's/^DPO_TEST_PG_PORT=//p' "$work_dir/env")" 4 >&2
-while IFS='=' read -r key value; do
-  if [[ -n "$key" ]]; then export "$key=$value"; fi
-done < <(cat "$work_dir/env" "$work_dir/pgbouncer/env")
+DPO_PG_MAX_CONNECTIONS=20 start_test_servers "$work_dir" 4
 
 deno run -A scripts/load.ts "$@"

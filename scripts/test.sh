@@ -20,31 +20,16 @@ if [[ -f deno.json || -f deno.jsonc ]]; then
   deno install --frozen
 fi
 
+# shellcheck source=scripts/lib/server_setup.sh
+source "$repo_root/scripts/lib/server_setup.sh"
 cluster_dir=$(mktemp -d /tmp/dpo-test.XXXXXX)
-# mktemp makes the folder 0700; the postgres user that runs the server must reach it
-# (pg_cluster.sh also hands it over to that user when running as root).
-chmod 755 "$cluster_dir"
-
 # shellcheck disable=SC2317 # reached only through the EXIT trap
-cleanup() {
-  "$repo_root/scripts/pgbouncer.sh" stop "$cluster_dir/pgbouncer" >&2 || true
-  "$repo_root/scripts/pg_cluster.sh" stop "$cluster_dir" >&2 || true
-  rm -rf "$cluster_dir"
-}
+cleanup() { stop_test_servers "$cluster_dir"; }
 trap cleanup EXIT
 # Turn Ctrl-C and `timeout`'s TERM into a normal exit so the EXIT trap still stops the server.
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# The env file goes to stderr: useful in a log, but not part of the test output.
-"$repo_root/scripts/pg_cluster.sh" start "$cluster_dir" >&2
-"$repo_root/scripts/pgbouncer.sh" start "$cluster_dir/pgbouncer" 127.0.0.1 \
-  "$(sed -n 's/^DPO_TEST_PG_PORT=//p' "$cluster_dir/env")" >&2
-
-# KEY=value lines, exported one by one rather than sourced, so a path is never run as code.
-while IFS='=' read -r key value; do
-  if [[ -n "$key" ]]; then export "$key=$value"; fi
-done < <(cat "$cluster_dir/env" "$cluster_dir/pgbouncer/env")
+start_test_servers "$cluster_dir"
 
 status=0
 deno test -A --frozen tests/ "$@" || status=$?

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sourced by the scripts that set up throwaway servers (pg_cluster.sh, pgbouncer.sh) and by
-# bench.sh. Defines functions only; changes nothing when sourced.
+# Sourced by the scripts that set up throwaway servers (pg_cluster.sh, pgbouncer.sh), by bench.sh,
+# and by test.sh and load.sh. Defines functions only; changes nothing when sourced.
 
 # apt_install_quietly PACKAGE...: apt-get update + install, quietly. apt's -qq does not quiet
 # dpkg, so the chatter goes to a log that is shown only on failure. Returns apt-get's status.
@@ -25,4 +25,31 @@ free_port() {
     echo "free_port: need python3 or node to pick a free port" >&2
     return 1
   fi
+}
+
+# start_test_servers DIR [POOL_SIZE]: a throwaway PostgreSQL cluster in DIR (DPO_PG_MAX_CONNECTIONS
+# applies) and a PgBouncer in transaction mode in DIR/pgbouncer in front of it, on free loopback
+# ports, then exports their DPO_TEST_PG_* and DPO_TEST_PGBOUNCER_* variables. Their env files go
+# to stderr: useful in a log, not part of a command's output. stop_test_servers DIR undoes it.
+start_test_servers() {
+  local dir=$1 scripts key value
+  scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  # mktemp makes folders 0700; the postgres user that runs the server must reach it
+  # (pg_cluster.sh also hands it over to that user when running as root).
+  chmod 755 "$dir"
+  "$scripts/pg_cluster.sh" start "$dir" >&2
+  "$scripts/pgbouncer.sh" start "$dir/pgbouncer" 127.0.0.1 \
+    "$(sed -n 's/^DPO_TEST_PG_PORT=//p' "$dir/env")" ${2:+"$2"} >&2
+  # KEY=value lines, exported one by one rather than sourced, so a path is never run as code.
+  while IFS='=' read -r key value; do
+    if [[ -n "$key" ]]; then export "$key=$value"; fi
+  done < <(cat "$dir/env" "$dir/pgbouncer/env")
+}
+
+stop_test_servers() {
+  local dir=$1 scripts
+  scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  "$scripts/pgbouncer.sh" stop "$dir/pgbouncer" >&2 || true
+  "$scripts/pg_cluster.sh" stop "$dir" >&2 || true
+  rm -rf "$dir"
 }
