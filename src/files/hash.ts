@@ -12,8 +12,8 @@ const CHUNK_BYTES = 1 << 20;
 export class FileHasher {
   #buffer = new Uint8Array(CHUNK_BYTES);
 
-  /** The SHA-256 digest (32 bytes) of the file's bytes, and how many bytes were read. */
-  sha256(path: string, displayPath = path): { digest: Uint8Array; bytes: number } {
+  /** The SHA-256 digest of the file's bytes as lower-case hex, and how many bytes were read. */
+  sha256(path: string, displayPath = path): { hex: string; bytes: number } {
     const hash = createHash("sha256");
     let bytes = 0;
     try {
@@ -27,7 +27,7 @@ export class FileHasher {
         cause: error,
       });
     }
-    return { digest: hash.digest(), bytes };
+    return { hex: hash.digest("hex"), bytes };
   }
 }
 

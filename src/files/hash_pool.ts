@@ -36,7 +36,7 @@ export async function hashFiles(
     const digests = new Sha256Digests(paths.length);
     paths.forEach((path, i) => {
       const hashed = hasher.sha256(`${basePath}/${path}`, path);
-      digests.set(i, hashed.digest);
+      digests.setHex(i, hashed.hex);
       onProgress({ files: 1, bytes: hashed.bytes });
     });
     return digests;
@@ -51,7 +51,7 @@ export async function hashFiles(
       nextStart += BATCH_FILES;
       const batch = paths.slice(start, nextStart);
       const answer = await worker.hash(batch);
-      digests.set(start, answer.digests);
+      digests.setAll(start, answer.digests);
       onProgress({ files: batch.length, bytes: answer.bytes });
     }
   };

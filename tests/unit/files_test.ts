@@ -13,11 +13,7 @@ Deno.test("FileHasher.sha256() matches sha256sum, across its 1 MiB chunks", asyn
   await Deno.writeTextFile(`${folder.path}/empty`, "");
   await Deno.writeTextFile(`${folder.path}/big`, "a".repeat(3_000_000));
   const hasher = new FileHasher();
-  const hex = (path: string) => {
-    const digests = new Sha256Digests(1);
-    digests.set(0, hasher.sha256(`${folder.path}/${path}`).digest);
-    return digests.joinHex("");
-  };
+  const hex = (path: string) => hasher.sha256(`${folder.path}/${path}`).hex;
   // Digests pinned from `sha256sum`.
   equal(hex("hello"), "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
   equal(hasher.sha256(`${folder.path}/hello`).bytes, 6);
@@ -25,18 +21,26 @@ Deno.test("FileHasher.sha256() matches sha256sum, across its 1 MiB chunks", asyn
   equal(hex("big"), "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4");
 });
 
-Deno.test("Sha256Digests.joinHex() writes each digest as lower-case hex, in order", () => {
-  const digests = new Sha256Digests(3);
-  digests.set(0, new Uint8Array(32).fill(0xab));
-  digests.set(1, Uint8Array.from({ length: 64 }, (_, i) => i));
+Deno.test("Sha256Digests.joinHex() joins the digests in position order", () => {
   const first = "ab".repeat(32);
   const second = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, "0")).join("");
   const third = Array.from({ length: 32 }, (_, i) => (i + 32).toString(16)).join("");
-  equal(digests.joinHex("/"), `${first}/${second}/${third}`);
-  equal(digests.joinHex(""), `${first}${second}${third}`);
+  const digests = new Sha256Digests(4);
+  digests.setHex(3, third);
+  digests.setHex(0, first);
+  const middle = new Sha256Digests(2);
+  middle.setHex(0, second);
+  middle.setHex(1, third);
+  digests.setAll(1, middle.hex);
+  equal(digests.count, 4);
+  equal(digests.joinHex("/"), `${first}/${second}/${third}/${third}`);
+  equal(digests.joinHex(""), `${first}${second}${third}${third}`);
   equal(new Sha256Digests(0).joinHex("/"), "");
   throws(() => digests.joinHex("é"), RangeError);
-  throws(() => digests.set(0, new Uint8Array(31)), RangeError);
+  throws(() => digests.joinHex("//"), RangeError);
+  throws(() => digests.setHex(0, "ab"), RangeError);
+  throws(() => digests.setHex(4, first), RangeError);
+  throws(() => digests.setAll(0, new Uint8Array(63)), RangeError);
 });
 
 /** `count` small files with distinct contents, in sorted order, and their sha256sum digests. */
