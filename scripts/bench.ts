@@ -51,12 +51,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** The floor: sha256sum over the same files, which a run of dpo should not be far above. */
 async function floorMs(tree: string): Promise<number> {
   const floor = ["sh", "-c", `find . -type f -print0 | xargs -0 sha256sum > /dev/null`];
-  await timed(floor, tree); // warm the page cache
-  const runs: number[] = [];
-  for (let i = 0; i < args.runs; i++) runs.push((await timed(floor, tree)).ms);
-  return median(runs);
+  return (await timed(floor, tree)).ms;
 }
 
 interface Row {
@@ -65,6 +63,7 @@ interface Row {
   mb: number;
   initMs: number;
   floorMs: number;
+  ratio: number;
   compareMs: number;
   completeMs: number;
   peakRssMb: number;
@@ -76,9 +75,12 @@ async function benchStore(storeName: string, store: string, tree: string) {
   const firstStep = (await timed(dpo(store, "init-step", previous, "LOAD", tree, "**/*"))).stdout;
   await timed(dpo(store, "complete-step", firstStep));
   await timed(dpo(store, "complete-execution", previous));
-  const init: Timed[] = [], compare: number[] = [], complete: number[] = [];
+  const init: Timed[] = [], floor: number[] = [], compare: number[] = [], complete: number[] = [];
   for (let i = 0; i < args.runs; i++) {
     const execution = (await timed(dpo(store, "init-execution"))).stdout;
+    // The floor runs right before each init-step, so that both meet the same machine: on a
+    // shared VM either can swing by a third from one minute to the next.
+    floor.push(await floorMs(tree));
     const step = await timed(dpo(store, "init-step", execution, "LOAD", tree, "**/*"));
     init.push(step);
     const changed = await timed(dpo(store, "compare-step-models", step.stdout, previous));
@@ -88,6 +90,8 @@ async function benchStore(storeName: string, store: string, tree: string) {
   }
   return {
     initMs: median(init.map((t) => t.ms)),
+    floorMs: median(floor),
+    ratio: median(init.map((t, i) => t.ms / floor[i])),
     peakRssMb: Math.max(...init.map((t) => t.peakRssMb)),
     compareMs: median(compare),
     completeMs: median(complete),
@@ -126,7 +130,7 @@ const rows: Row[] = [];
 for (const size of args.sizes) {
   const tree = `${workRoot}/tree-${size}`;
   const generated = await generateModelTree(tree, size);
-  const floor = await floorMs(tree);
+  await floorMs(tree); // warms the page cache
   for (const storeName of args.stores) {
     const store = storeName === "postgres" ? requirePostgres() : `pglite:${workRoot}/store-${size}`;
     console.error(`bench: ${size} files on ${storeName}…`);
@@ -134,7 +138,6 @@ for (const size of args.sizes) {
       store: storeName,
       files: size,
       mb: generated.bytes / 1e6,
-      floorMs: floor,
       ...await benchStore(storeName, store, tree),
     });
   }
@@ -151,9 +154,9 @@ for (const r of rows) {
   console.log(
     `| ${r.store} | ${r.files.toLocaleString("en")} | ${r.mb.toFixed(1)} | ${
       r.initMs.toFixed(0)
-    } | ${r.floorMs.toFixed(0)} | ${(r.initMs / r.floorMs).toFixed(2)} | ${
-      r.compareMs.toFixed(0)
-    } | ${r.completeMs.toFixed(0)} | ${r.peakRssMb.toFixed(0)} |`,
+    } | ${r.floorMs.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.compareMs.toFixed(0)} | ${
+      r.completeMs.toFixed(0)
+    } | ${r.peakRssMb.toFixed(0)} |`,
   );
 }
 if (postgresUrl && args.stores.includes("postgres")) {

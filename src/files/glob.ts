@@ -17,12 +17,17 @@ import { type CompiledPattern, compilePatterns } from "./glob_pattern.ts";
  * that cannot be resolved and a name that is not UTF-8 (Deno hands it over with U+FFFD for the
  * bad bytes, a name no file has) are errors.
  */
-export function expandModelPatterns(basePath: string, patterns: readonly string[]): string[] {
+export function expandModelPatterns(
+  basePath: string,
+  patterns: readonly string[],
+  /** Told the number of files found so far, after each one. */
+  onFileFound: (count: number) => void = () => {},
+): string[] {
   assertFolder(basePath);
   const compiled = compilePatterns(patterns.map((pattern) => checkPattern(pattern)));
-  const walk = new PatternWalk(basePath, compiled);
+  const walk = new PatternWalk(basePath, compiled, onFileFound);
   walk.visit("", compiled.map((_, index) => ({ pattern: index, segment: 0 })));
-  return [...walk.files].sort();
+  return walk.files.sort();
 }
 
 /** Where a pattern stands in the walk: its next segment to match. */
@@ -32,13 +37,16 @@ interface Position {
 }
 
 class PatternWalk {
-  readonly files = new Set<string>();
+  /** Each folder is listed once and all patterns are matched there: no path is found twice. */
+  readonly files: string[] = [];
   #base: string;
   #patterns: CompiledPattern[];
+  #onFileFound: (count: number) => void;
 
-  constructor(base: string, patterns: CompiledPattern[]) {
+  constructor(base: string, patterns: CompiledPattern[], onFileFound: (count: number) => void) {
     this.#base = base;
     this.#patterns = patterns;
+    this.#onFileFound = onFileFound;
   }
 
   /** Lists `folder` (relative to the base) and goes on where any pattern can still match. */
@@ -103,7 +111,7 @@ class PatternWalk {
       throw notUtf8Error(`Model file "${path}"`, "model names are stored as UTF-8 text");
     }
     if (!isSymlink) {
-      this.files.add(path);
+      this.#found(path);
       return;
     }
     let target: Deno.FileInfo;
@@ -113,7 +121,11 @@ class PatternWalk {
       throw unresolvedLinkError(this.#base, path, error);
     }
     // A link to a folder is not descended, as pathlib does not; other kinds are not models.
-    if (target.isFile) this.files.add(path);
+    if (target.isFile) this.#found(path);
+  }
+
+  #found(path: string): void {
+    this.#onFileFound(this.files.push(path));
   }
 
   #list(folder: string): Deno.DirEntry[] {

@@ -97,11 +97,13 @@ async function fingerprintModels(
   log: Log,
 ): Promise<StepModels> {
   // Loaded here, not at start-up: only init-step needs the glob and hashing modules.
-  const [{ expandModelPatterns }, { hashFiles }] = await Promise.all([
+  const [{ expandModelPatterns }, { HashPool }] = await Promise.all([
     import("../files/glob.ts"),
     import("../files/hash_pool.ts"),
   ]);
-  const files = expandModelPatterns(basePath, patterns);
+  // The pool hears of every file found, so that its workers can boot while the walk goes on.
+  using hashPool = new HashPool(basePath);
+  const files = expandModelPatterns(basePath, patterns, (count) => hashPool.expect(count));
   if (files.length === 0) {
     log.warn(
       `No model file under "${basePath}" matches ${patterns.map((p) => `"${p}"`).join(", ")}: ` +
@@ -110,7 +112,7 @@ async function fingerprintModels(
   }
   const pathByModel = nameModels(files);
   progress?.start(pathByModel.size);
-  const checksums = await hashFiles(basePath, [...pathByModel.values()], progress?.advance);
+  const checksums = await hashPool.hash([...pathByModel.values()], progress?.advance);
   return { names: [...pathByModel.keys()], checksums };
 }
 

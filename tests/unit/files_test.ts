@@ -2,7 +2,7 @@ import { deepStrictEqual, equal, rejects, throws } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { expandModelPatterns } from "../../src/files/glob.ts";
 import { FileHasher } from "../../src/files/hash.ts";
-import { hashFiles } from "../../src/files/hash_pool.ts";
+import { HashPool } from "../../src/files/hash_pool.ts";
 import { Sha256Digests } from "../../src/files/sha256_digests.ts";
 import { FileError, NotFoundError, UsageError } from "../../src/errors.ts";
 import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
@@ -55,14 +55,15 @@ async function distinctFiles(root: string, count: number) {
   return { paths, expected };
 }
 
-Deno.test("hashFiles() answers in the order of the paths, on the calling thread or workers", async (t) => {
+Deno.test("HashPool.hash() answers in the order of the paths, on the calling thread or workers", async (t) => {
   await using folder = await temporaryFolder();
   // Above hash_pool.ts's worker threshold and not a whole number of batches.
   const { paths, expected } = await distinctFiles(folder.path, 5_003);
   for (const count of [10, paths.length]) {
     await t.step(`${count} files`, async () => {
       let progressFiles = 0;
-      const digests = await hashFiles(folder.path, paths.slice(0, count), ({ files }) => {
+      using pool = new HashPool(folder.path);
+      const digests = await pool.hash(paths.slice(0, count), ({ files }) => {
         progressFiles += files;
       });
       equal(digests.count, count);
@@ -72,11 +73,40 @@ Deno.test("hashFiles() answers in the order of the paths, on the calling thread 
   }
 });
 
-Deno.test("hashFiles() reports a file that cannot be read as one FileError naming it", async () => {
+Deno.test("HashPool: workers started early hash a short list too, and stop when disposed of", async (t) => {
+  await using folder = await temporaryFolder();
+  const { paths, expected } = await distinctFiles(folder.path, 10);
+  await t.step("told of many files, then given few", async () => {
+    using pool = new HashPool(folder.path);
+    // As the walk does at hash_pool.ts's worker threshold: the workers start now.
+    pool.expect(100_000);
+    const digests = await pool.hash(paths);
+    deepStrictEqual(digests.joinHex("/").split("/"), expected);
+  });
+  // A worker that outlives its pool keeps the process from ending: checked in a process of its own.
+  await t.step("told of many files, then abandoned (the walk failed)", async () => {
+    const poolModule = new URL("../../src/files/hash_pool.ts", import.meta.url).href;
+    const abandon = `import { HashPool } from "${poolModule}";
+      using pool = new HashPool(${JSON.stringify(folder.path)});
+      pool.expect(100_000);
+      if (pool.workers < 2) throw new Error("no workers started");`;
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", abandon],
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    equal(new TextDecoder().decode(run.stderr), "");
+    equal(run.code, 0);
+  });
+});
+
+Deno.test("HashPool.hash() reports a file that cannot be read as one FileError naming it", async () => {
   await using folder = await temporaryFolder();
   const { paths } = await distinctFiles(folder.path, 3_000);
   await Deno.remove(`${folder.path}/${paths[2_500]}`);
-  await rejects(hashFiles(folder.path, paths), (error: Error) => {
+  using pool = new HashPool(folder.path);
+  await rejects(pool.hash(paths), (error: Error) => {
     equal(error.constructor, FileError);
     equal(
       error.message,
