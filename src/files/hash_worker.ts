@@ -10,8 +10,8 @@ export interface HashRequest {
 }
 
 /**
- * What a worker answers to each request, in request order: the batch's digests (64 hex digits
- * each, in path order) and the bytes read, or the first error's message.
+ * What a worker answers to each request, in request order: the batch's digests (a Sha256Digests'
+ * bytes, in path order) and the bytes read, or the first error's message.
  */
 export type HashResponse =
   | { digests: Uint8Array<ArrayBuffer>; bytes: number }
@@ -30,8 +30,8 @@ self.onmessage = (event: MessageEvent<HashRequest>) => {
       bytes += hashed.bytes;
     });
     // Transferred, not copied.
-    self.postMessage({ digests: digests.hex, bytes } satisfies HashResponse, [
-      digests.hex.buffer,
+    self.postMessage({ digests: digests.bytes, bytes } satisfies HashResponse, [
+      digests.bytes.buffer,
     ]);
   } catch (error) {
     self.postMessage({ error: (error as Error).message } satisfies HashResponse);

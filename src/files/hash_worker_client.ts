@@ -2,7 +2,7 @@
 import { FileError } from "../errors.ts";
 import type { HashRequest, HashResponse } from "./hash_worker.ts";
 
-/** A batch's digests (64 hex digits each, in path order) and the bytes read. */
+/** A batch's digests (a Sha256Digests' bytes, in path order) and the bytes read. */
 export interface HashedBatch {
   digests: Uint8Array;
   bytes: number;

@@ -5,8 +5,8 @@ import type { Queryable } from "./database.ts";
 export interface StepModels {
   names: readonly string[];
   checksums: {
-    /** Every checksum as lower-case hex in name order, joined by `separator`. */
-    joinHex(separator: string): string;
+    /** Every checksum as lower-case hex in name order, joined by "/". */
+    joinHex(): string;
   };
 }
 
@@ -33,8 +33,8 @@ export async function insertStepModels(
        $1::uuid, m.name, m.checksum
      FROM unnest(string_to_array($2::text, '/'), string_to_array($3::text, '/'))
        WITH ORDINALITY AS m(name, checksum, n)`,
-    // The checksums are joined from their bytes: no string per checksum on the way.
-    [stepId, models.names.join("/"), models.checksums.joinHex("/")],
+    // The checksums come joined from their bytes: no string per checksum on the way.
+    [stepId, models.names.join("/"), models.checksums.joinHex()],
   );
 }
 
