@@ -41,6 +41,13 @@ export async function insertStepModels(
 /**
  * The step's models that are new or changed against a previous step (every model when there
  * is none), sorted by code point as the Python tool sorted them (collation "C").
+ *
+ * A full join, as in modelChanges(), not NOT EXISTS: right after a large step is stored, the
+ * statistics know neither step id and the planner expects one row of each, and an anti-join may
+ * then become a nested loop that reads the previous step once per model (200,000 × 200,000 rows
+ * ran into the statement timeout). A full join can only be a hash or merge join. The CASE keeps
+ * the planner from reducing it to a left join (a plain `cur.model_name IS NOT NULL` would), which
+ * could be a nested loop again.
  */
 export async function changedModelNames(
   db: Queryable,
@@ -48,12 +55,16 @@ export async function changedModelNames(
   previousStepId: string | null,
 ): Promise<string[]> {
   const rows = await db.query<{ model_name: string }>(
-    `SELECT m.model_name FROM dpo.execution_step_model m
-     WHERE m.execution_step_id = $1 AND NOT EXISTS (
-       SELECT 1 FROM dpo.execution_step_model p
-       WHERE p.execution_step_id = $2::uuid AND p.model_name = m.model_name
-         AND p.checksum = m.checksum)
-     ORDER BY m.model_name COLLATE "C"`,
+    `SELECT cur.model_name
+     FROM (SELECT model_name, checksum FROM dpo.execution_step_model
+           WHERE execution_step_id = $1) AS cur
+     FULL JOIN (SELECT model_name, checksum FROM dpo.execution_step_model
+                WHERE execution_step_id = $2::uuid) AS prev
+       ON prev.model_name = cur.model_name
+     WHERE CASE WHEN cur.model_name IS NULL THEN false
+                WHEN prev.model_name IS NULL THEN true
+                ELSE cur.checksum <> prev.checksum END
+     ORDER BY cur.model_name COLLATE "C"`,
     [stepId, previousStepId],
   );
   return rows.map((row) => row.model_name);
@@ -64,8 +75,9 @@ export type ModelChange = "A" | "M" | "D";
 
 /**
  * The full change set between a step and a previous one (null: every model is added), sorted by
- * code point, and how many models are unchanged. One full join, both sides read by the
- * (execution_step_id, model_name) index.
+ * code point, and how many models are unchanged. One full join (a hash or merge join, whatever the
+ * statistics say: see changedModelNames()), both sides read by the (execution_step_id, model_name)
+ * index.
  */
 export async function modelChanges(
   db: Queryable,
