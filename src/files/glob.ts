@@ -209,7 +209,8 @@ function checkPattern(pattern: string): string {
   if (pattern.trim() === "") {
     throw new UsageError('A model pattern is empty: give patterns such as "**/*.sql"');
   }
-  if (pattern.startsWith("/") || pattern.startsWith("\\") || /^[a-z]:/i.test(pattern)) {
+  // Not a leading "\": in a pattern it escapes the next character (`\*.sql` names a file *.sql).
+  if (pattern.startsWith("/") || /^[a-z]:/i.test(pattern)) {
     throw new UsageError(
       `Model pattern "${pattern}" is absolute: give patterns relative to base-path`,
     );

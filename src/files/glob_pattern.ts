@@ -50,15 +50,20 @@ function segmentSource(part: string): string {
     else if (char === "*") source += ".*";
     else if (char === "?") source += ".";
     else if (char === "[") {
-      const end = part.indexOf("]", i + 2);
+      // As fnmatch reads a set: a "]" first in it (after any "!") is one of its characters, only
+      // "!" negates ("^" is a character), a "\" is itself, and a "[" with no "]" is itself.
+      let first = i + 1;
+      if (part[first] === "!") first++;
+      if (part[first] === "]") first++;
+      const end = part.indexOf("]", first);
       if (end === -1) {
         source += "\\[";
         continue;
       }
       let set = part.slice(i + 1, end);
-      const negated = set.startsWith("!") || set.startsWith("^");
+      const negated = set.startsWith("!");
       if (negated) set = set.slice(1);
-      source += `[${negated ? "^" : ""}${set.replace(/[\\\]^]/g, "\\$&")}]`;
+      source += `[${negated ? "^" : ""}${set.replace(/[\\\][^]/g, "\\$&")}]`;
       i = end;
     } else source += escapeRegex(char);
   }

@@ -167,6 +167,13 @@ Deno.test("expandModelPatterns() behaves like pathlib's glob under base-path", a
     throws(() => expandModelPatterns(base, ["../*.sql"]), UsageError);
     throws(() => expandModelPatterns(base, ["x/../../*.sql"]), UsageError);
   });
+  await t.step(
+    "a leading \\ escapes a character: it does not make the pattern absolute",
+    async () => {
+      await writeModels(`${base}/escaped`, { "*.sql": "star", "a.sql": "a" });
+      deepStrictEqual(expandModelPatterns(`${base}/escaped`, ["\\*.sql"]), ["*.sql"]);
+    },
+  );
   await t.step("base-path must be an existing folder", () => {
     throws(() => expandModelPatterns(`${base}/missing`, ["*"]), NotFoundError);
     throws(() => expandModelPatterns(`${base}/a.sql`, ["*"]), FileError);

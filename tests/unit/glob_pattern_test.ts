@@ -38,6 +38,17 @@ Deno.test("a segment's wildcards match as pathlib's do: * and ? within one name,
     ["a?-b", "ax-b", true],
     ["[a-c]-*", "b-x", true],
     ["*.(sql)", "a.(sql)", true],
+    // Sets as fnmatch reads them: "]" first is a member, only "!" negates, "\\" is itself.
+    ["[]a].sql", "].sql", true],
+    ["[!]].sql", "a.sql", true],
+    ["[!]].sql", "].sql", false],
+    ["[!].sql", "[!].sql", true],
+    ["[!].sql", "a.sql", false],
+    ["[^a].sql", "^.sql", true],
+    ["[^a].sql", "b.sql", false],
+    ["[\\]]x", "\\]x", true],
+    ["[[]x", "[x", true],
+    ["a[b", "a[b", true],
   ];
   for (const [pattern, name, expected] of cases) {
     equal(matches(pattern, name), expected, `${pattern} on ${name}`);
