@@ -37,7 +37,10 @@ interface Position {
 }
 
 class PatternWalk {
-  /** Each folder is listed once and all patterns are matched there: no path is found twice. */
+  /**
+   * Each folder is listed once and all patterns are matched there, and two entries whose names
+   * read alike (one not UTF-8) are refused: no path is found twice.
+   */
   readonly files: string[] = [];
   #base: string;
   #patterns: CompiledPattern[];
@@ -52,8 +55,19 @@ class PatternWalk {
   /** Lists `folder` (relative to the base) and goes on where any pattern can still match. */
   visit(folder: string, positions: Position[]): void {
     const open = this.#closure(positions);
+    // Names with U+FFFD seen here: a name that is not UTF-8 can read as a real one beside it.
+    const replaced = new Set<string>();
     for (const entry of this.#list(folder)) {
       const path = folder === "" ? entry.name : `${folder}/${entry.name}`;
+      if (entry.name.includes("\uFFFD")) {
+        if (replaced.has(entry.name)) {
+          throw notUtf8Error(
+            `One of two entries read as "${path}"`,
+            "dpo cannot tell them apart",
+          );
+        }
+        replaced.add(entry.name);
+      }
       if (entry.isDirectory) {
         const inside = this.#descend(open, entry.name);
         if (inside.length > 0) this.visit(path, inside);

@@ -47,10 +47,10 @@ export class HashPool implements Disposable {
    */
   expect(fileCount: number): void {
     if (fileCount >= WORKER_THRESHOLD && this.#workers.length === 0 && this.#workerCount >= 2) {
-      this.#workers = Array.from(
-        { length: this.#workerCount },
-        () => new HashWorkerClient(this.#basePath),
-      );
+      // One at a time into the list, so that disposing stops those made before one failed.
+      for (let i = 0; i < this.#workerCount; i++) {
+        this.#workers.push(new HashWorkerClient(this.#basePath));
+      }
     }
   }
 
@@ -70,7 +70,7 @@ export class HashPool implements Disposable {
         nextStart += BATCH_FILES;
         const batch = paths.slice(start, nextStart);
         const answer = await worker.hash(batch);
-        digests.setAll(start, answer.digests);
+        digests.setAll(start, answer.digests, batch.length);
         onProgress({ files: batch.length, bytes: answer.bytes });
       }
     };

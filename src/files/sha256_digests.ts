@@ -34,10 +34,10 @@ export class Sha256Digests {
     for (let i = 0; i < HEX_LENGTH; i++) this.bytes[at + i] = hex.charCodeAt(i);
   }
 
-  /** Copies another list's digests (its `bytes`) in, the first at position `index`. */
-  setAll(index: number, bytes: Uint8Array): void {
-    if (bytes.length % STRIDE !== 0) {
-      throw new RangeError(`${bytes.length} bytes are not a whole number of SHA-256 digests`);
+  /** Copies another list's `count` digests (its `bytes`) in, the first at position `index`. */
+  setAll(index: number, bytes: Uint8Array, count: number): void {
+    if (bytes.length !== count * STRIDE || index < 0 || index + count > this.count) {
+      throw new RangeError(`${bytes.length} bytes are not ${count} SHA-256 digests of this list`);
     }
     this.bytes.set(bytes, index * STRIDE);
   }

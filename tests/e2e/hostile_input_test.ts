@@ -195,6 +195,10 @@ Deno.test("a file or folder name that is not valid UTF-8 is refused with one lin
   await writeModels(models.path, { "file/ok.sql": "select 1;\n", "folder/ok.sql": "select 1;\n" });
   await createWithRawName(`${models.path}/file`, "\\xff\\xfe.sql", "file");
   await createWithRawName(`${models.path}/folder`, "\\xffdir", "folder");
+  // Beside a real "\uFFFD.sql", a non-UTF-8 "\xfe.sql" reads as the same name, and looking it
+  // up by that name finds the real file: only the two entries of one listing tell.
+  await writeModels(models.path, { "twin/\uFFFD.sql": "select 1;\n" });
+  await createWithRawName(`${models.path}/twin`, "\\xfe.sql", "file");
   const before = await execution.snapshot();
 
   assertCleanFailure(
@@ -207,6 +211,11 @@ Deno.test("a file or folder name that is not valid UTF-8 is refused with one lin
     await execution.initStep(`${models.path}/folder`, "**/*.sql"),
     1,
     /^error: Folder "\uFFFDdir" has a name that is not valid UTF-8 \(\uFFFD marks the bad bytes\): rename it, dpo cannot read the files in it$/,
+  );
+  assertCleanFailure(
+    await execution.initStep(`${models.path}/twin`, "*.sql"),
+    1,
+    /^error: One of two entries read as "\uFFFD\.sql" has a name that is not valid UTF-8 \(\uFFFD marks the bad bytes\): rename it, dpo cannot tell them apart$/,
   );
   assertEquals(await execution.snapshot(), before);
 

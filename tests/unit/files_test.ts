@@ -31,13 +31,15 @@ Deno.test("Sha256Digests.joinHex() joins the digests in position order", () => {
   const middle = new Sha256Digests(2);
   middle.setHex(0, second);
   middle.setHex(1, third);
-  digests.setAll(1, middle.bytes);
+  digests.setAll(1, middle.bytes, 2);
   equal(digests.count, 4);
   equal(digests.joinHex(), `${first}/${second}/${third}/${third}`);
   equal(new Sha256Digests(0).joinHex(), "");
   throws(() => digests.setHex(0, "ab"), RangeError);
   throws(() => digests.setHex(4, first), RangeError);
-  throws(() => digests.setAll(0, new Uint8Array(63)), RangeError);
+  throws(() => digests.setAll(0, new Uint8Array(63), 1), RangeError);
+  throws(() => digests.setAll(0, middle.bytes, 1), RangeError);
+  throws(() => digests.setAll(3, middle.bytes, 2), RangeError);
 });
 
 /** `count` small files with distinct contents, in sorted order, and their sha256sum digests. */
