@@ -41,33 +41,14 @@ export async function insertStepModels(
 /**
  * The step's models that are new or changed against a previous step (every model when there
  * is none), sorted by code point as the Python tool sorted them (collation "C").
- *
- * A full join, as in modelChanges(), not NOT EXISTS: right after a large step is stored, the
- * statistics know neither step id and the planner expects one row of each, and an anti-join may
- * then become a nested loop that reads the previous step once per model (200,000 × 200,000 rows
- * ran into the statement timeout). A full join can only be a hash or merge join. The CASE keeps
- * the planner from reducing it to a left join (a plain `cur.model_name IS NOT NULL` would), which
- * could be a nested loop again.
  */
 export async function changedModelNames(
   db: Queryable,
   stepId: string,
   previousStepId: string | null,
 ): Promise<string[]> {
-  const rows = await db.query<{ model_name: string }>(
-    `SELECT cur.model_name
-     FROM (SELECT model_name, checksum FROM dpo.execution_step_model
-           WHERE execution_step_id = $1) AS cur
-     FULL JOIN (SELECT model_name, checksum FROM dpo.execution_step_model
-                WHERE execution_step_id = $2::uuid) AS prev
-       ON prev.model_name = cur.model_name
-     WHERE CASE WHEN cur.model_name IS NULL THEN false
-                WHEN prev.model_name IS NULL THEN true
-                ELSE cur.checksum <> prev.checksum END
-     ORDER BY cur.model_name COLLATE "C"`,
-    [stepId, previousStepId],
-  );
-  return rows.map((row) => row.model_name);
+  const { changes } = await modelChanges(db, stepId, previousStepId);
+  return changes.filter((model) => model.change !== "D").map((model) => model.name);
 }
 
 /** How a model differs from the previous step: Added, Modified or Deleted. */
@@ -75,9 +56,14 @@ export type ModelChange = "A" | "M" | "D";
 
 /**
  * The full change set between a step and a previous one (null: every model is added), sorted by
- * code point, and how many models are unchanged. One full join (a hash or merge join, whatever the
- * statistics say: see changedModelNames()), both sides read by the (execution_step_id, model_name)
- * index.
+ * code point, and how many models are unchanged: one pass, in which the unchanged models fold
+ * into one counted row.
+ *
+ * A full join, not an anti-join (NOT EXISTS): right after a large step is stored, the statistics
+ * know neither step id and the planner expects one row of each, and an anti-join may then become
+ * a nested loop that reads the previous step once per model (200,000 × 200,000 rows ran into the
+ * statement timeout). A full join can only be a hash or merge join; both sides are read by the
+ * (execution_step_id, model_name) index.
  */
 export async function modelChanges(
   db: Queryable,
@@ -85,19 +71,19 @@ export async function modelChanges(
   previousStepId: string | null,
 ): Promise<{ changes: { name: string; change: ModelChange }[]; unchanged: number }> {
   const rows = await db.query<{ model_name: string | null; change: ModelChange | "="; n: string }>(
-    `WITH cur AS (SELECT model_name, checksum FROM dpo.execution_step_model
-                  WHERE execution_step_id = $1),
-          prev AS (SELECT model_name, checksum FROM dpo.execution_step_model
-                   WHERE execution_step_id = $2::uuid),
-          changes AS (
-            SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
-              CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
-                   WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
-            FROM cur FULL JOIN prev ON prev.model_name = cur.model_name)
-     SELECT * FROM (
-       SELECT model_name, change, '1' AS n FROM changes WHERE change <> '='
-       UNION ALL
-       SELECT NULL, '=', count(*)::text FROM changes WHERE change = '=') AS result
+    `SELECT * FROM (
+       SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
+         count(*)::text AS n
+       FROM (
+         SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
+           CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
+                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
+         FROM (SELECT model_name, checksum FROM dpo.execution_step_model
+               WHERE execution_step_id = $1) AS cur
+         FULL JOIN (SELECT model_name, checksum FROM dpo.execution_step_model
+                    WHERE execution_step_id = $2::uuid) AS prev
+           ON prev.model_name = cur.model_name) AS joined
+       GROUP BY 1, 2) AS result
      ORDER BY model_name COLLATE "C"`,
     [stepId, previousStepId],
   );
