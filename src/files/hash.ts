@@ -1,6 +1,7 @@
 /** Streaming SHA-256 of model files. */
 import { createHash } from "node:crypto";
 import { FileError } from "../errors.ts";
+import { Sha256Digests } from "./sha256_digests.ts";
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -28,6 +29,21 @@ export class FileHasher {
       });
     }
     return { hex: hash.digest("hex"), bytes };
+  }
+
+  /** The digests of files (paths relative to basePath) in order, told each file's size as read. */
+  sha256All(
+    basePath: string,
+    paths: readonly string[],
+    onFile: (bytes: number) => void = () => {},
+  ): Sha256Digests {
+    const digests = new Sha256Digests(paths.length);
+    paths.forEach((path, i) => {
+      const hashed = this.sha256(`${basePath}/${path}`, path);
+      digests.setHex(i, hashed.hex);
+      onFile(hashed.bytes);
+    });
+    return digests;
   }
 }
 

@@ -90,13 +90,10 @@ export class HashPool implements Disposable {
     // Loaded only here: hash.ts brings node:crypto, whose first import starts Deno's Node layer
     // (~30 ms on this thread), which the workers' thread pays instead when they hash.
     const { FileHasher } = await import("./hash.ts");
-    const hasher = new FileHasher();
-    const digests = new Sha256Digests(paths.length);
-    paths.forEach((path, i) => {
-      const hashed = hasher.sha256(`${this.#basePath}/${path}`, path);
-      digests.setHex(i, hashed.hex);
-      onProgress({ files: 1, bytes: hashed.bytes });
-    });
-    return digests;
+    return new FileHasher().sha256All(
+      this.#basePath,
+      paths,
+      (bytes) => onProgress({ files: 1, bytes }),
+    );
   }
 }

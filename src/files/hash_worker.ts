@@ -1,7 +1,6 @@
 /// <reference lib="deno.worker" />
 /** A hashing thread: receives batches of file paths, answers each with their SHA-256 digests. */
 import { FileHasher } from "./hash.ts";
-import { Sha256Digests } from "./sha256_digests.ts";
 
 /** What the pool sends: one batch of files relative to basePath. */
 export interface HashRequest {
@@ -22,13 +21,8 @@ const hasher = new FileHasher();
 self.onmessage = (event: MessageEvent<HashRequest>) => {
   const { basePath, paths } = event.data;
   try {
-    const digests = new Sha256Digests(paths.length);
     let bytes = 0;
-    paths.forEach((path, i) => {
-      const hashed = hasher.sha256(`${basePath}/${path}`, path);
-      digests.setHex(i, hashed.hex);
-      bytes += hashed.bytes;
-    });
+    const digests = hasher.sha256All(basePath, paths, (fileBytes) => bytes += fileBytes);
     // Transferred, not copied.
     self.postMessage({ digests: digests.bytes, bytes } satisfies HashResponse, [
       digests.bytes.buffer,
