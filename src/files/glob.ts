@@ -39,7 +39,7 @@ interface Position {
 class PatternWalk {
   /**
    * Each folder is listed once and all patterns are matched there, and two entries whose names
-   * read alike (one not UTF-8) are refused: no path is found twice.
+   * read alike (one not UTF-8) are refused where a pattern reaches them: no path is found twice.
    */
   readonly files: string[] = [];
   #base: string;
@@ -55,24 +55,19 @@ class PatternWalk {
   /** Lists `folder` (relative to the base) and goes on where any pattern can still match. */
   visit(folder: string, positions: Position[]): void {
     const open = this.#closure(positions);
-    // Names with U+FFFD seen here: a name that is not UTF-8 can read as a real one beside it.
-    const replaced = new Set<string>();
-    for (const entry of this.#list(folder)) {
+    const entries = this.#list(folder);
+    const twins = twinNames(entries);
+    for (const entry of entries) {
       const path = folder === "" ? entry.name : `${folder}/${entry.name}`;
-      if (entry.name.includes("\uFFFD")) {
-        if (replaced.has(entry.name)) {
-          throw notUtf8Error(
-            `One of two entries read as "${path}"`,
-            "dpo cannot tell them apart",
-          );
-        }
-        replaced.add(entry.name);
-      }
       if (entry.isDirectory) {
         const inside = this.#descend(open, entry.name);
-        if (inside.length > 0) this.visit(path, inside);
+        if (inside.length === 0) continue;
+        assertNoTwin(twins, entry.name, path);
+        this.visit(path, inside);
       } else if (entry.isFile || entry.isSymlink) {
-        if (this.#matchesFile(open, entry.name)) this.#addFile(path, entry.isSymlink);
+        if (!this.#matchesFile(open, entry.name)) continue;
+        assertNoTwin(twins, entry.name, path);
+        this.#addFile(path, entry.isSymlink);
       }
     }
   }
@@ -172,6 +167,27 @@ function unresolvedLinkError(base: string, path: string, error: unknown): FileEr
         `(${describeFileError(error)}): fix or remove the link`,
     { cause: error },
   );
+}
+
+/**
+ * Names two entries of one listing share. A name that is not UTF-8 reads with U+FFFD for its bad
+ * bytes, and beside a real name that reads the same, looking it up (isNotUtf8) finds the real one.
+ */
+function twinNames(entries: readonly Deno.DirEntry[]): Set<string> {
+  const seen = new Set<string>();
+  const twins = new Set<string>();
+  for (const { name } of entries) {
+    if (!name.includes("\uFFFD")) continue;
+    if (seen.has(name)) twins.add(name);
+    seen.add(name);
+  }
+  return twins;
+}
+
+function assertNoTwin(twins: Set<string>, name: string, path: string): void {
+  if (twins.has(name)) {
+    throw notUtf8Error(`One of two entries read as "${path}"`, "dpo cannot tell them apart");
+  }
 }
 
 function isNotUtf8(base: string, path: string): boolean {

@@ -197,7 +197,10 @@ Deno.test("a file or folder name that is not valid UTF-8 is refused with one lin
   await createWithRawName(`${models.path}/folder`, "\\xffdir", "folder");
   // Beside a real "\uFFFD.sql", a non-UTF-8 "\xfe.sql" reads as the same name, and looking it
   // up by that name finds the real file: only the two entries of one listing tell.
-  await writeModels(models.path, { "twin/\uFFFD.sql": "select 1;\n" });
+  await writeModels(models.path, {
+    "twin/\uFFFD.sql": "select 1;\n",
+    "twin/ok.sql": "select 1;\n",
+  });
   await createWithRawName(`${models.path}/twin`, "\\xfe.sql", "file");
   const before = await execution.snapshot();
 
@@ -220,7 +223,7 @@ Deno.test("a file or folder name that is not valid UTF-8 is refused with one lin
   assertEquals(await execution.snapshot(), before);
 
   // Patterns that do not reach the odd names are unaffected by them.
-  for (const [folder, pattern] of [["file", "ok.sql"], ["folder", "*.sql"]]) {
+  for (const [folder, pattern] of [["file", "ok.sql"], ["folder", "*.sql"], ["twin", "ok.sql"]]) {
     const result = await execution.initStep(`${models.path}/${folder}`, pattern);
     assertEquals([result.code, result.stderr], [0, ""]);
     assertEquals(await storedModels(execution.store, result.stdout.trim()), [
