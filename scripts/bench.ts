@@ -4,10 +4,10 @@
  * store, and `find … | xargs -0 sha256sum` over the same files; prints one Markdown table.
  * Run through `deno task bench` (scripts/bench.sh starts a throwaway PostgreSQL).
  *
- *   deno run -A scripts/bench.ts [--sizes 1000,20000,200000] [--runs 3] [--stores postgres,pglite]
+ *   deno run -A scripts/bench.ts [--sizes 1000,20000,200000] [--runs 3] [--stores postgres,sqlite]
  *
- * `--sizes ""` skips the trees and measures only start-up: a light command on PostgreSQL against a
- * bare `deno run`, and the embedded store's first command (it creates the store) and warm ones.
+ * `--sizes ""` skips the trees and measures only start-up: a light command on each store against a
+ * bare `deno run` in the same run, and the embedded store's first command (it creates the store).
  */
 import { generateModelTree } from "./lib/model_tree.ts";
 
@@ -98,32 +98,60 @@ async function benchStore(storeName: string, store: string, tree: string) {
   };
 }
 
-async function lightCommand(store: string): Promise<{ dpoMs: number; bareMs: number }> {
+/** An empty `deno run`: the floor of any command, measured beside it in the same loop. */
+async function bareDenoRun(): Promise<Timed> {
   const empty = `${workRoot}/empty.ts`;
   await Deno.writeTextFile(empty, "");
-  const bare = [Deno.execPath(), "run", "--quiet", empty];
-  await timed(dpo(store, "db", "upgrade"));
-  const dpoRuns: number[] = [], bareRuns: number[] = [];
-  for (let i = 0; i < 11; i++) {
-    bareRuns.push((await timed(bare)).ms);
-    dpoRuns.push((await timed(dpo(store, "get-last-successful-execution"))).ms);
-  }
-  return { dpoMs: median(dpoRuns), bareMs: median(bareRuns) };
+  return await timed([Deno.execPath(), "run", "--quiet", empty]);
 }
 
-/** The embedded store: the first command creates and migrates it, later ones open it. */
-async function embeddedStartup(): Promise<{ firstMs: number; warmMs: number; warmRssMb: number }> {
-  const first: number[] = [], warm: Timed[] = [];
-  for (let i = 0; i < args.runs; i++) {
-    const store = `pglite:${workRoot}/startup-${i}`;
-    first.push((await timed(dpo(store, "get-last-successful-execution"))).ms);
-    for (let k = 0; k < 3; k++) warm.push(await timed(dpo(store, "get-last-successful-execution")));
-  }
+interface Light {
+  dpoMs: number;
+  bareMs: number;
+  /** Median of the paired ratios, each dpo run over the bare run right before it. */
+  ratio: number;
+  dpoRssMb: number;
+  bareRssMb: number;
+}
+
+function lightSummary(dpoRuns: Timed[], bareRuns: Timed[]): Light {
   return {
-    firstMs: median(first),
-    warmMs: median(warm.map((t) => t.ms)),
-    warmRssMb: median(warm.map((t) => t.peakRssMb)),
+    dpoMs: median(dpoRuns.map((t) => t.ms)),
+    bareMs: median(bareRuns.map((t) => t.ms)),
+    ratio: median(dpoRuns.map((t, i) => t.ms / bareRuns[i].ms)),
+    dpoRssMb: median(dpoRuns.map((t) => t.peakRssMb)),
+    bareRssMb: median(bareRuns.map((t) => t.peakRssMb)),
   };
+}
+
+/** get-last-successful-execution on an existing store, paired with an empty `deno run`. */
+async function lightCommand(store: string): Promise<Light> {
+  await timed(dpo(store, "db", "upgrade"));
+  const dpoRuns: Timed[] = [], bareRuns: Timed[] = [];
+  for (let i = 0; i < 11; i++) {
+    bareRuns.push(await bareDenoRun());
+    dpoRuns.push(await timed(dpo(store, "get-last-successful-execution")));
+  }
+  return lightSummary(dpoRuns, bareRuns);
+}
+
+/** The embedded store's first command, which creates and migrates it, paired as above. */
+async function firstEmbeddedCommand(): Promise<Light> {
+  const dpoRuns: Timed[] = [], bareRuns: Timed[] = [];
+  for (let i = 0; i < Math.max(5, args.runs); i++) {
+    bareRuns.push(await bareDenoRun());
+    const store = `sqlite:${workRoot}/startup-${i}/dpo.sqlite`;
+    dpoRuns.push(await timed(dpo(store, "get-last-successful-execution")));
+  }
+  return lightSummary(dpoRuns, bareRuns);
+}
+
+function describeLight(what: string, light: Light): string {
+  return `${what}: median ${light.dpoMs.toFixed(0)} ms, ${
+    light.dpoRssMb.toFixed(0)
+  } MB peak RSS; ` +
+    `empty \`deno run\`: ${light.bareMs.toFixed(0)} ms, ${light.bareRssMb.toFixed(0)} MB; ` +
+    `ratio ${light.ratio.toFixed(2)}`;
 }
 
 const rows: Row[] = [];
@@ -132,7 +160,9 @@ for (const size of args.sizes) {
   const generated = await generateModelTree(tree, size);
   await floorMs(tree); // warms the page cache
   for (const storeName of args.stores) {
-    const store = storeName === "postgres" ? requirePostgres() : `pglite:${workRoot}/store-${size}`;
+    const store = storeName === "postgres"
+      ? requirePostgres()
+      : `sqlite:${workRoot}/store-${size}/dpo.sqlite`;
     console.error(`bench: ${size} files on ${storeName}…`);
     rows.push({
       store: storeName,
@@ -159,21 +189,16 @@ for (const r of rows) {
     } | ${r.peakRssMb.toFixed(0)} |`,
   );
 }
+console.log("");
 if (postgresUrl && args.stores.includes("postgres")) {
   const light = await lightCommand(postgresUrl);
-  console.log(
-    `\nget-last-successful-execution (PostgreSQL): median ${light.dpoMs.toFixed(0)} ms; ` +
-      `bare \`deno run\` of an empty script: ${light.bareMs.toFixed(0)} ms; ratio ${
-        (light.dpoMs / light.bareMs).toFixed(2)
-      }`,
-  );
+  console.log(describeLight("get-last-successful-execution on PostgreSQL", light));
 }
-if (args.stores.includes("pglite")) {
-  const embedded = await embeddedStartup();
+if (args.stores.includes("sqlite")) {
+  const store = `sqlite:${workRoot}/light/dpo.sqlite`;
+  console.log(describeLight("get-last-successful-execution on SQLite", await lightCommand(store)));
   console.log(
-    `\nEmbedded store, get-last-successful-execution: first command on a new store (creates it) ` +
-      `${embedded.firstMs.toFixed(0)} ms; warm ${embedded.warmMs.toFixed(0)} ms, peak RSS ` +
-      `${embedded.warmRssMb.toFixed(0)} MB`,
+    describeLight("the first command on a new SQLite store", await firstEmbeddedCommand()),
   );
 }
 await Deno.remove(workRoot, { recursive: true });
@@ -191,6 +216,6 @@ function parseArgs(argv: string[]) {
   return {
     sizes: value("--sizes", "1000,20000,200000").split(",").filter(Boolean).map(Number),
     runs: Number(value("--runs", "3")),
-    stores: value("--stores", "postgres,pglite").split(","),
+    stores: value("--stores", "postgres,sqlite").split(","),
   };
 }

@@ -15,8 +15,8 @@
 #   --include migrations         read at run time from new URL("../../migrations/", import.meta.url)
 #   --include src/files/hash_worker.ts
 #                                a Worker's module is not part of the static module graph
-# PGlite's pglite.wasm, pglite.data and initdb.wasm need no flag: deno compile embeds each npm
-# package's whole folder (the "Embedded Files" list it prints shows them).
+# (migrations/ holds PostgreSQL's files and, in migrations/sqlite/, the embedded store's.)
+# The embedded store is node:sqlite, built into the runtime: nothing else to embed.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

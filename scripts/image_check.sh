@@ -231,7 +231,7 @@ warm_ms() {
   for ((i = 0; i < warm_runs; i++)); do times+=("$(time_ms "$@")"); done
   median "${times[@]}"
 }
-store=(--db pglite:/work/timing-store)
+store=(--db sqlite:/work/timing-store/dpo.sqlite)
 say "start-up inside the root, ms (first run; median of $warm_runs warm runs):"
 first_run="first run"
 if ((${#warmup[@]} > 0)); then first_run="first run, before the warm-up RUN"; fi

@@ -12,7 +12,13 @@
  * to compare against; then all N agents start at once, each its own chain of dpo processes.
  */
 import postgres from "postgres";
-import { checkFleet, type DpoOutput, runFleet, writeFleetModels } from "./lib/fleet.ts";
+import {
+  checkFleet,
+  type DpoOutput,
+  postgresFleetStore,
+  runFleet,
+  writeFleetModels,
+} from "./lib/fleet.ts";
 import { runCaptured } from "./lib/captured_command.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -112,9 +118,10 @@ async function measure(agents: number, path: Path, modelsRoot: string): Promise<
     const runs = [fleet.seed, ...fleet.agents];
     // checkFleet() lists the commands that failed first, then what is wrong in the database.
     const failed = runs.flatMap((run) => run.errors);
-    const problems = (await withAdmin(database, (sql) => checkFleet(sql, runs))).slice(
-      failed.length,
-    );
+    const problems = (await withAdmin(database, (sql) => checkFleet(postgresFleetStore(sql), runs)))
+      .slice(
+        failed.length,
+      );
     const commands = fleet.agents.flatMap((run) => run.commands);
     const latencies = commands.map((c) => c.ms).sort((a, b) => a - b);
     return {

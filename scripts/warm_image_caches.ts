@@ -41,8 +41,8 @@ await mustSucceed(["--version"]);
 const store = await Deno.makeTempDir({ prefix: "dpo-warm-" });
 try {
   // Creates and migrates the store, then opens an existing one: both loading paths.
-  await mustSucceed(["--db", `pglite:${store}/store`, "init-execution"]);
-  await mustSucceed(["--db", `pglite:${store}/store`, "get-last-successful-execution"]);
+  await mustSucceed(["--db", `sqlite:${store}/dpo.sqlite`, "init-execution"]);
+  await mustSucceed(["--db", `sqlite:${store}/dpo.sqlite`, "get-last-successful-execution"]);
 } finally {
   await Deno.remove(store, { recursive: true });
 }

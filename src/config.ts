@@ -1,16 +1,16 @@
 /** Where dpo keeps its state: which store a command opens, and how to show it without secrets. */
 import { UsageError } from "./errors.ts";
 
-/** The directory of the embedded store when no database is named. */
-export const DEFAULT_EMBEDDED_DIR = ".dpo";
+/** The file of the embedded store when no database is named. */
+export const DEFAULT_EMBEDDED_PATH = ".dpo/dpo.sqlite";
 
 /** The environment variable that names the database, so that passwords need not sit in argv. */
 export const DATABASE_URL_ENV = "DPO_DATABASE_URL";
 
-/** A PostgreSQL server reached over the network, or an embedded PGlite store in a directory. */
+/** A PostgreSQL server reached over the network, or an embedded SQLite store in a file. */
 export type StoreTarget =
   | { kind: "postgres"; url: string; display: string; password?: string }
-  | { kind: "pglite"; dir: string; display: string };
+  | { kind: "sqlite"; path: string; display: string };
 
 /** Where each way of naming the database came from, highest precedence first. */
 export interface DatabaseSources {
@@ -22,6 +22,8 @@ export interface DatabaseSources {
 // SQLAlchemy's "postgresql+psycopg2://" names a driver; the server is the same.
 const DRIVER_SCHEME = /^postgres(?:ql)?\+[a-z0-9_]+:\/\//i;
 const POSTGRES_SCHEME = /^postgres(?:ql)?:\/\//i;
+const SQLITE_SCHEME = /^sqlite:/i;
+// The embedded store of dpo before 2.0: named only to say what became of it.
 const PGLITE_SCHEME = /^pglite:/i;
 
 /** Picks the database from argv, --db or the environment, else the embedded default. */
@@ -33,25 +35,37 @@ export function resolveStoreTarget(sources: DatabaseSources): StoreTarget {
   }
   const named = sources.positionalUrl ?? sources.dbOption ?? nonEmpty(sources.environmentUrl);
   if (named === undefined) {
-    return { kind: "pglite", dir: DEFAULT_EMBEDDED_DIR, display: `pglite:${DEFAULT_EMBEDDED_DIR}` };
+    return {
+      kind: "sqlite",
+      path: DEFAULT_EMBEDDED_PATH,
+      display: `sqlite:${DEFAULT_EMBEDDED_PATH}`,
+    };
   }
   return parseStoreUrl(named);
 }
 
-/** Parses one database URL: postgresql://, postgres://, postgresql+driver:// or pglite:<dir>. */
+/** Parses one database URL: postgresql://, postgres://, postgresql+driver:// or sqlite:<file>. */
 export function parseStoreUrl(text: string): StoreTarget {
-  if (PGLITE_SCHEME.test(text)) {
-    const dir = text.replace(PGLITE_SCHEME, "").replace(/^\/\/(?=\/)/, "");
-    if (dir === "") {
-      throw new UsageError(`Database URL "pglite:" names no directory: use pglite:<directory>`);
+  if (SQLITE_SCHEME.test(text)) {
+    // sqlite:<file>; sqlite:///abs/file also names /abs/file.
+    const path = text.replace(SQLITE_SCHEME, "").replace(/^\/\/(?=\/)/, "");
+    if (path === "" || path.endsWith("/")) {
+      throw new UsageError(`Database URL "${text}" names no file: use sqlite:<file>`);
     }
-    return { kind: "pglite", dir, display: `pglite:${dir}` };
+    return { kind: "sqlite", path, display: `sqlite:${path}` };
+  }
+  if (PGLITE_SCHEME.test(text)) {
+    throw new UsageError(
+      `Database URL "${text}" names a PGlite store: dpo's embedded store is now SQLite; use ` +
+        `sqlite:<file> (the default is ${DEFAULT_EMBEDDED_PATH}), or an earlier dpo for the ` +
+        "PGlite store",
+    );
   }
   const url = text.replace(DRIVER_SCHEME, "postgresql://");
   if (!POSTGRES_SCHEME.test(url)) {
     throw new UsageError(
       `Database URL "${redactUrl(text)}" is not supported: use ` +
-        "postgresql://user:password@host:port/dbname or pglite:<directory>",
+        "postgresql://user:password@host:port/dbname or sqlite:<file>",
     );
   }
   let parsed: URL;

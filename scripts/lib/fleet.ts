@@ -201,25 +201,46 @@ function expectedChanged(agent: number, previousAgent: number | null, stepName: 
     .sort((a, b) => a < b ? -1 : a > b ? 1 : 0).join(",");
 }
 
+/** A store's rows, read outside dpo: on PostgreSQL (postgresFleetStore) or a SQLite file. */
+export interface FleetStore {
+  dialect: "postgres" | "sqlite";
+  rows(query: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** A PostgreSQL connection as a FleetStore. */
+export function postgresFleetStore(sql: postgres.Sql): FleetStore {
+  return {
+    dialect: "postgres",
+    rows: async (
+      query,
+      params,
+    ) => [...await sql.unsafe(query, params as postgres.ParameterOrJSON<never>[])],
+  };
+}
+
 /**
  * Checks the database against what the agents printed: each execution, step and checksum stored
  * exactly once and completed, each previous execution one that had completed when the agent
  * asked, and each comparison what the agents' files imply. Returns one line per problem.
  */
 export async function checkFleet(
-  sql: postgres.Sql,
+  db: FleetStore,
   runs: readonly AgentRun[],
   pipeline = "default",
 ): Promise<string[]> {
   const problems: string[] = runs.flatMap((run) => run.errors);
   const byExecution = new Map(runs.map((run) => [run.executionId, run]));
-  const executions = await sql<
-    { execution_id: string; status: string; completed_ms: number | null; steps: string }[]
-  >`SELECT e.execution_id::text, e.status,
-      (extract(epoch FROM e.completed_on) * 1000)::float8 AS completed_ms,
-      (SELECT count(*) FROM dpo.execution_step s WHERE s.execution_id = e.execution_id)::text
-        AS steps
-    FROM dpo.execution e WHERE e.pipeline = ${pipeline}`;
+  const completedMs = db.dialect === "sqlite"
+    ? "(julianday(e.completed_on) - 2440587.5) * 86400000.0"
+    : "(extract(epoch FROM e.completed_on) * 1000)::float8";
+  const executions = await db.rows(
+    `SELECT CAST(e.execution_id AS text) AS execution_id, e.status,
+      ${completedMs} AS completed_ms,
+      CAST((SELECT count(*) FROM dpo.execution_step s WHERE s.execution_id = e.execution_id)
+        AS text) AS steps
+    FROM dpo.execution e WHERE e.pipeline = $1`,
+    [pipeline],
+  ) as { execution_id: string; status: string; completed_ms: number | null; steps: string }[];
   if (executions.length !== runs.length || byExecution.size !== runs.length) {
     problems.push(`${executions.length} executions stored for ${runs.length} agents`);
   }
@@ -233,16 +254,21 @@ export async function checkFleet(
       problems.push(`execution ${row.execution_id}: status ${row.status}, ${row.steps} steps`);
     }
   }
-  const stepRows = await sql<{ step_id: string; execution_id: string; step_name: string }[]>`
-    SELECT s.execution_step_id::text AS step_id, s.execution_id::text, s.step_name
+  const stepRows = await db.rows(
+    `SELECT CAST(s.execution_step_id AS text) AS step_id,
+      CAST(s.execution_id AS text) AS execution_id, s.step_name
     FROM dpo.execution_step s JOIN dpo.execution e USING (execution_id)
-    WHERE e.pipeline = ${pipeline} AND s.status = 'COMPLETED'`;
+    WHERE e.pipeline = $1 AND s.status = 'COMPLETED'`,
+    [pipeline],
+  ) as { step_id: string; execution_id: string; step_name: string }[];
   const stepsById = new Map(stepRows.map((row) => [row.step_id, row]));
   if (stepsById.size !== stepRows.length) problems.push("a step id is stored twice");
-  const modelRows = await sql<{ step_id: string; model_name: string; checksum: string }[]>`
-    SELECT m.execution_step_id::text AS step_id, m.model_name, m.checksum
+  const modelRows = await db.rows(
+    `SELECT CAST(m.execution_step_id AS text) AS step_id, m.model_name, m.checksum
     FROM dpo.execution_step_model m JOIN dpo.execution_step s USING (execution_step_id)
-    JOIN dpo.execution e USING (execution_id) WHERE e.pipeline = ${pipeline}`;
+    JOIN dpo.execution e USING (execution_id) WHERE e.pipeline = $1`,
+    [pipeline],
+  ) as { step_id: string; model_name: string; checksum: string }[];
   const modelsByStep = new Map<string, Map<string, string>>();
   for (const row of modelRows) {
     const models = modelsByStep.get(row.step_id) ?? new Map<string, string>();

@@ -45,5 +45,6 @@ export function prepareArgv(rawArgv: readonly string[]): PreparedArgv {
 }
 
 function looksLikeDatabaseUrl(arg: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(arg) || /^pglite:/i.test(arg);
+  // sqlite:<file> has no "//"; pglite: is recognised to be told what became of it.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(arg) || /^(sqlite|pglite):/i.test(arg);
 }

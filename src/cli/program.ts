@@ -55,7 +55,7 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
       "Records data pipeline executions and the SHA-256 of their model files, and tells which " +
         "models changed since the last successful run.\n\n" +
         "<db-url>: postgresql://user:password@host:port/dbname (also postgres:// and " +
-        "postgresql+psycopg2://), or pglite:<directory>. Also --db <url> or " +
+        "postgresql+psycopg2://), or sqlite:<file>. Also --db <url> or " +
         "DPO_DATABASE_URL; without any, the embedded store in ./.dpo is used.",
     )
     .version(VERSION, "-V, --version", "print the version")

@@ -3,7 +3,7 @@ import { redactSecrets, type StoreTarget } from "../config.ts";
 import { DatabaseError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
-import { upgrade } from "./migrate.ts";
+import { isAtRevision, upgrade } from "./migrate.ts";
 import { isTlsNotOffered } from "./tls.ts";
 
 export interface OpenOptions {
@@ -23,7 +23,11 @@ export async function withStore<T>(
   let store: Store | undefined;
   try {
     store = await openStore(target, options);
-    if (store.kind === "pglite" && options.migrateEmbedded !== false) {
+    // One read on every command; a write transaction only when a migration is due.
+    if (
+      store.dialect === "sqlite" && options.migrateEmbedded !== false &&
+      !await isAtRevision(store, "head")
+    ) {
       await upgrade(store, "head", quietLog(options.log));
     }
     return await work(store);
@@ -35,12 +39,12 @@ export async function withStore<T>(
 }
 
 async function openStore(target: StoreTarget, options: OpenOptions): Promise<Store> {
-  if (target.kind === "pglite") {
-    // Loaded on demand: the PostgreSQL path should not pay for the WebAssembly module.
-    const { openPgliteStore } = await import("./pglite_store.ts");
-    return await openPgliteStore({
-      dir: target.dir,
-      lockTimeoutSeconds: options.connectTimeoutSeconds,
+  if (target.kind === "sqlite") {
+    // Loaded on demand: neither store pays for the other's driver.
+    const { openSqliteStore } = await import("./sqlite_store.ts");
+    return await openSqliteStore({
+      path: target.path,
+      busyTimeoutSeconds: options.connectTimeoutSeconds,
       log: options.log,
     });
   }
@@ -192,7 +196,7 @@ export function translateDatabaseError(
       }
   }
   if (/^[0-9A-Z]{5}$/.test(code)) {
-    const store = target.kind === "pglite" ? "The embedded store" : "PostgreSQL at";
+    const store = target.kind === "sqlite" ? "The embedded store" : "PostgreSQL at";
     return make(`${store} ${where} failed (SQLSTATE ${code}): ${serverMessage}`);
   }
   return error;

@@ -1,6 +1,6 @@
 /** Every statement on dpo.execution. */
-import type { Queryable } from "./database.ts";
-import { isoText } from "./sql_text.ts";
+import { type Dialect, inDialect, type Queryable } from "./database.ts";
+import { exactSumText, isoText, millisecondsSince } from "./sql_text.ts";
 
 /** An execution's own columns; times are Python-style ISO 8601 text. */
 export interface ExecutionState {
@@ -23,19 +23,24 @@ export interface ExecutionRow extends ExecutionState {
 /** Statuses an execution or step ends in; nothing changes them afterwards. */
 export const FINAL_STATUSES = ["COMPLETED", "FAILED"] as const;
 
-const STATE_COLUMNS = `e.execution_id::text AS execution_id, e.pipeline, e.status,
-  ${isoText("e.started_on")} AS started_on, ${isoText("e.completed_on")} AS completed_on,
-  e.execution_time_ms::text AS execution_time_ms, e.failure_reason`;
+function stateColumns(dialect: Dialect): string {
+  return `CAST(e.execution_id AS text) AS execution_id, e.pipeline, e.status,
+  ${isoText(dialect, "e.started_on")} AS started_on,
+  ${isoText(dialect, "e.completed_on")} AS completed_on,
+  CAST(e.execution_time_ms AS text) AS execution_time_ms, e.failure_reason`;
+}
 
 // The totals read every model row of the execution: only where they are reported.
-const EXECUTION_COLUMNS = `${STATE_COLUMNS},
-  (SELECT count(*) FROM dpo.execution_step s WHERE s.execution_id = e.execution_id)::text
+function executionColumns(dialect: Dialect): string {
+  return `${stateColumns(dialect)},
+  CAST((SELECT count(*) FROM dpo.execution_step s WHERE s.execution_id = e.execution_id) AS text)
     AS step_count,
-  (SELECT count(*) FROM dpo.execution_step s JOIN dpo.execution_step_model m
-    ON m.execution_step_id = s.execution_step_id WHERE s.execution_id = e.execution_id)::text
+  CAST((SELECT count(*) FROM dpo.execution_step s JOIN dpo.execution_step_model m
+    ON m.execution_step_id = s.execution_step_id WHERE s.execution_id = e.execution_id) AS text)
     AS model_count,
-  (SELECT sum(s.rows_processed) FROM dpo.execution_step s
-    WHERE s.execution_id = e.execution_id)::text AS rows_processed`;
+  (SELECT ${exactSumText(dialect, "s.rows_processed")} FROM dpo.execution_step s
+    WHERE s.execution_id = e.execution_id) AS rows_processed`;
+}
 
 /** Inserts a new execution of a pipeline; false when the id is already taken. */
 export async function insertExecution(
@@ -43,7 +48,8 @@ export async function insertExecution(
   execution: { executionId: string; pipeline: string },
 ): Promise<boolean> {
   const rows = await tx.query(
-    `INSERT INTO dpo.execution (execution_id, pipeline) VALUES ($1, $2)
+    `INSERT INTO dpo.execution (execution_id, pipeline, created_on, updated_on, started_on)
+     VALUES ($1, $2, now(), now(), now())
      ON CONFLICT (execution_id) DO NOTHING RETURNING execution_id`,
     [execution.executionId, execution.pipeline],
   );
@@ -52,7 +58,8 @@ export async function insertExecution(
 
 /**
  * One execution's own columns, or undefined: the cheap check every command makes. With
- * `forUpdate` the row stays locked until the transaction ends.
+ * `forUpdate` the row stays locked until the transaction ends (on SQLite the write transaction
+ * already holds the whole store).
  */
 export async function findExecutionState(
   db: Queryable,
@@ -60,8 +67,8 @@ export async function findExecutionState(
   options: { forUpdate?: boolean } = {},
 ): Promise<ExecutionState | undefined> {
   const rows = await db.query<ExecutionState>(
-    `SELECT ${STATE_COLUMNS} FROM dpo.execution e WHERE e.execution_id = $1
-     ${options.forUpdate ? "FOR UPDATE" : ""}`,
+    `SELECT ${stateColumns(db.dialect)} FROM dpo.execution e WHERE e.execution_id = $1
+     ${options.forUpdate && db.dialect === "postgres" ? "FOR UPDATE" : ""}`,
     [executionId],
   );
   return rows[0];
@@ -73,7 +80,7 @@ export async function findExecution(
   executionId: string,
 ): Promise<ExecutionRow | undefined> {
   const rows = await db.query<ExecutionRow>(
-    `SELECT ${EXECUTION_COLUMNS} FROM dpo.execution e WHERE e.execution_id = $1`,
+    `SELECT ${executionColumns(db.dialect)} FROM dpo.execution e WHERE e.execution_id = $1`,
     [executionId],
   );
   return rows[0];
@@ -85,7 +92,7 @@ export async function lastSuccessfulExecutionId(
   pipeline: string,
 ): Promise<string | undefined> {
   const rows = await db.query<{ execution_id: string }>(
-    `SELECT execution_id::text AS execution_id FROM dpo.execution
+    `SELECT CAST(execution_id AS text) AS execution_id FROM dpo.execution
      WHERE pipeline = $1 AND status = 'COMPLETED'
      ORDER BY updated_on DESC, created_on DESC LIMIT 1`,
     [pipeline],
@@ -99,7 +106,7 @@ export async function previousSuccessfulExecutionId(
   executionId: string,
 ): Promise<string | undefined> {
   const rows = await db.query<{ execution_id: string }>(
-    `SELECT p.execution_id::text AS execution_id
+    `SELECT CAST(p.execution_id AS text) AS execution_id
      FROM dpo.execution e JOIN dpo.execution p
        ON p.pipeline = e.pipeline AND p.status = 'COMPLETED' AND p.started_on < e.started_on
      WHERE e.execution_id = $1
@@ -122,13 +129,33 @@ export async function listExecutions(
   db: Queryable,
   filter: ExecutionFilter,
 ): Promise<ExecutionRow[]> {
+  const since = {
+    postgres: "$3::text IS NULL OR e.started_on >= $3::text::timestamptz",
+    // Stored times are fixed-width UTC text: the bound is written the same way (sqliteTime).
+    sqlite: "$3 IS NULL OR e.started_on >= $3",
+  };
   return await db.query<ExecutionRow>(
-    `SELECT ${EXECUTION_COLUMNS} FROM dpo.execution e
-     WHERE e.pipeline = $1 AND ($2::text IS NULL OR e.status = $2::text)
-       AND ($3::text IS NULL OR e.started_on >= $3::text::timestamptz)
-     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $4::int`,
-    [filter.pipeline, filter.status ?? null, filter.since ?? null, filter.limit],
+    `SELECT ${executionColumns(db.dialect)} FROM dpo.execution e
+     WHERE e.pipeline = $1 AND (CAST($2 AS text) IS NULL OR e.status = CAST($2 AS text)) AND (${
+      inDialect(db, since)
+    })
+     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $4`,
+    [
+      filter.pipeline,
+      filter.status ?? null,
+      filter.since === undefined
+        ? null
+        : db.dialect === "sqlite"
+        ? sqliteTime(filter.since)
+        : filter.since,
+      filter.limit,
+    ],
   );
+}
+
+/** An ISO 8601 time with an offset as the SQLite store keeps times (UTC, six fraction digits). */
+export function sqliteTime(iso: string): string {
+  return Temporal.Instant.from(iso).toString({ smallestUnit: "microsecond", timeZone: "UTC" });
 }
 
 /** Marks an execution IN_PROGRESS once it has a step (what the Python tool's init-step did). */
@@ -149,20 +176,27 @@ export async function endExecution(
   executionId: string,
   outcome: { status: typeof FINAL_STATUSES[number]; failureReason?: string | null },
 ): Promise<ExecutionRow | undefined> {
+  const params = [executionId, outcome.status, outcome.failureReason ?? null];
+  const set = `status = $2, completed_on = now(), updated_on = now(), failure_reason = $3,
+    execution_time_ms = ${millisecondsSince(tx.dialect, "started_on")}
+    WHERE execution_id = $1 AND status NOT IN ('COMPLETED', 'FAILED')`;
+  if (tx.dialect === "sqlite") {
+    // SQLite has no UPDATE inside WITH: the write transaction holds the store between the two.
+    const ended = await tx.query(`UPDATE dpo.execution SET ${set} RETURNING execution_id`, params);
+    return ended.length === 0 ? undefined : await findExecution(tx, executionId);
+  }
   const rows = await tx.query<ExecutionRow>(
-    `WITH ended AS (
-       UPDATE dpo.execution SET status = $2, completed_on = now(), updated_on = now(),
-         failure_reason = $3,
-         execution_time_ms = (extract(epoch FROM now() - started_on) * 1000)::bigint
-       WHERE execution_id = $1 AND status NOT IN ('COMPLETED', 'FAILED') RETURNING *)
-     SELECT ${EXECUTION_COLUMNS} FROM ended e`,
-    [executionId, outcome.status, outcome.failureReason ?? null],
+    `WITH ended AS (UPDATE dpo.execution SET ${set} RETURNING *)
+     SELECT ${executionColumns(tx.dialect)} FROM ended e`,
+    params,
   );
   return rows[0];
 }
 
 /** The database's clock, formatted like a completion time. */
 export async function databaseNow(db: Queryable): Promise<string> {
-  const [{ now }] = await db.query<{ now: string }>(`SELECT ${isoText("now()")} AS now`);
+  const [{ now }] = await db.query<{ now: string }>(
+    `SELECT ${isoText(db.dialect, "now()")} AS now`,
+  );
   return now;
 }

@@ -1,12 +1,17 @@
-/** Applies and reverts migrations; the statements on dpo.schema_migrations live here. */
+/**
+ * Applies and reverts migrations; the statements on dpo.schema_migrations live here, and what
+ * differs between PostgreSQL and SQLite (the lock, the catalog, the version table) sits in
+ * CATALOGS below.
+ */
 import { ConflictError, DatabaseError, UsageError } from "../errors.ts";
 import type { Log } from "../log.ts";
-import type { Queryable, Store } from "./database.ts";
+import type { Dialect, Queryable, Store } from "./database.ts";
 import {
   ALEMBIC_REVISIONS,
   loadAdoptions,
   loadMigrations,
   type Migration,
+  migrationNames,
 } from "./migration_files.ts";
 import { isoText } from "./sql_text.ts";
 
@@ -24,19 +29,19 @@ const ADOPTED_FROM_PYTHON = "adopted from the Python DPO at alembic revision";
 
 /** Brings the database to `target` ("head" or a revision), adopting a Python-tool database. */
 export async function upgrade(store: Store, target: string, log: Log): Promise<string[]> {
-  const migrations = await loadMigrations();
+  const migrations = await loadMigrations(store.dialect);
   const targetIndex = target === "head"
     ? migrations.length - 1
     : findRevision(migrations, target, "db upgrade");
   const appliedNames = await store.transaction(async (tx) => {
-    await lockMigrations(tx, log);
+    await CATALOGS[tx.dialect].lockMigrations(tx, log);
     const applied = await readOrCreateVersionTable(tx, migrations, log);
     const names: string[] = [];
     for (const migration of migrations.slice(0, targetIndex + 1)) {
       if (applied.has(migration.name)) continue;
       await tx.exec(migration.up);
       await tx.query(
-        "INSERT INTO dpo.schema_migrations (version) VALUES ($1)",
+        "INSERT INTO dpo.schema_migrations (version, applied_on) VALUES ($1, now())",
         [migration.name],
       );
       names.push(migration.name);
@@ -49,14 +54,26 @@ export async function upgrade(store: Store, target: string, log: Log): Promise<s
   return appliedNames;
 }
 
+/**
+ * True when every migration up to `target` ("head" or a revision) is applied: one read, which
+ * never waits for a writer, so that the embedded store checks its schema on every command.
+ */
+export async function isAtRevision(store: Queryable, target: string): Promise<boolean> {
+  const names = await migrationNames(store.dialect);
+  const wanted = target === "head" ? names : names.slice(0, names.indexOf(target) + 1);
+  if (!await versionTableExists(store)) return false;
+  const applied = await appliedNames(store);
+  return wanted.every((name) => applied.has(name));
+}
+
 /** Reverts migrations down to `target`: a revision, "-N" steps or "base" (removes everything). */
 export async function downgrade(store: Store, target: string, log: Log): Promise<string[]> {
-  const migrations = await loadMigrations();
+  const migrations = await loadMigrations(store.dialect);
   // Checked first: an unknown revision is a usage error even when there is nothing to revert.
   if (target !== "base" && !/^-\d+$/.test(target)) findRevision(migrations, target, "db downgrade");
   let droppedAlembicTable = false;
   const revertedNames = await store.transaction(async (tx) => {
-    await lockMigrations(tx, log);
+    await CATALOGS[tx.dialect].lockMigrations(tx, log);
     if (!await versionTableExists(tx)) {
       log.info("The database has no dpo schema: nothing to downgrade");
       return [];
@@ -70,7 +87,7 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
       await tx.query("DELETE FROM dpo.schema_migrations WHERE version = $1", [migration.name]);
       reverted.push(migration.name);
     }
-    if (keep === 0) droppedAlembicTable = await dropEmptySchema(tx);
+    if (keep === 0) droppedAlembicTable = await CATALOGS[tx.dialect].dropEmptySchema(tx);
     return reverted;
   });
   // Logged once committed, as upgrade() does.
@@ -83,10 +100,12 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
 
 /** Every migration with when it was applied (null when pending), oldest first. */
 export async function history(store: Queryable): Promise<MigrationStatus[]> {
-  const migrations = await loadMigrations();
+  const migrations = await loadMigrations(store.dialect);
   const rows = await versionTableExists(store)
     ? await store.query<{ version: string; applied_on: string; note: string | null }>(
-      `SELECT version, ${isoText("applied_on")} AS applied_on, note FROM dpo.schema_migrations`,
+      `SELECT version, ${
+        isoText(store.dialect, "applied_on")
+      } AS applied_on, note FROM dpo.schema_migrations`,
     )
     : [];
   const byName = new Map(rows.map((row) => [row.version, row]));
@@ -101,23 +120,85 @@ export async function history(store: Queryable): Promise<MigrationStatus[]> {
 export async function currentRevision(store: Queryable): Promise<string | null> {
   if (await versionTableExists(store)) {
     const applied = await appliedNames(store);
-    const migrations = await loadMigrations();
-    return migrations.filter((m) => applied.has(m.name)).at(-1)?.name ?? null;
+    const names = await migrationNames(store.dialect);
+    return names.filter((name) => applied.has(name)).at(-1) ?? null;
   }
-  const alembic = await alembicRevision(store);
+  const alembic = await CATALOGS[store.dialect].alembicRevision(store);
   return alembic === null ? null : `alembic ${alembic} (Python DPO; run "dpo db upgrade" to adopt)`;
 }
 
-/** The name of the newest migration dpo ships. */
+/** The name of the newest migration dpo ships (the same on both stores). */
 export async function headRevision(): Promise<string> {
-  return (await loadMigrations()).at(-1)!.name;
+  return (await migrationNames("postgres")).at(-1)!;
 }
+
+/** What a migration run asks of the database, written once per dialect. */
+interface Catalog {
+  /** Serialises migration runs for the rest of the transaction. */
+  lockMigrations(tx: Queryable, log: Log): Promise<void>;
+  versionTableExists(db: Queryable): Promise<boolean>;
+  /** Creates dpo.schema_migrations (and schema dpo where there are schemas). */
+  createVersionTable(tx: Queryable): Promise<void>;
+  /** The Python tool's alembic revision, or null: only a PostgreSQL database can have one. */
+  alembicRevision(db: Queryable): Promise<string | null>;
+  /** Drops the version table and what is left of dpo; true when alembic's table went too. */
+  dropEmptySchema(tx: Queryable): Promise<boolean>;
+}
+
+const CATALOGS: Record<Dialect, Catalog> = {
+  postgres: {
+    lockMigrations: lockPostgresMigrations,
+    versionTableExists: async (db) => {
+      const [{ exists }] = await db.query<{ exists: boolean }>(
+        "SELECT to_regclass('dpo.schema_migrations') IS NOT NULL AS exists",
+      );
+      return exists;
+    },
+    createVersionTable: async (tx) => {
+      const [{ exists: schemaExists }] = await tx.query<{ exists: boolean }>(
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'dpo') AS exists",
+      );
+      // CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database, which a runtime role lacks.
+      if (!schemaExists) await tx.exec("CREATE SCHEMA dpo");
+      await tx.exec(`CREATE TABLE dpo.schema_migrations (
+        version character varying(100) NOT NULL PRIMARY KEY,
+        applied_on timestamp with time zone DEFAULT now() NOT NULL,
+        note text
+      )`);
+    },
+    alembicRevision: postgresAlembicRevision,
+    dropEmptySchema: dropEmptyPostgresSchema,
+  },
+  sqlite: {
+    // BEGIN IMMEDIATE, which opened the transaction, holds the whole store already.
+    lockMigrations: () => Promise.resolve(),
+    versionTableExists: async (db) => {
+      const [{ found }] = await db.query<{ found: number }>(
+        `SELECT count(*) AS found FROM dpo.sqlite_master
+         WHERE type = 'table' AND name = 'schema_migrations'`,
+      );
+      return found > 0;
+    },
+    createVersionTable: async (tx) => {
+      await tx.exec(`CREATE TABLE dpo.schema_migrations (
+        version text NOT NULL PRIMARY KEY,
+        applied_on text DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now')) NOT NULL,
+        note text
+      )`);
+    },
+    alembicRevision: () => Promise.resolve(null),
+    dropEmptySchema: async (tx) => {
+      await tx.exec("DROP TABLE dpo.schema_migrations");
+      return false;
+    },
+  },
+};
 
 /**
  * Takes the migration lock for the rest of the transaction. A process that has to wait says who
  * it waits for; a wait longer than lock_timeout (--statement-timeout) fails naming the holder.
  */
-async function lockMigrations(tx: Queryable, log: Log): Promise<void> {
+async function lockPostgresMigrations(tx: Queryable, log: Log): Promise<void> {
   const [{ locked }] = await tx.query<{ locked: boolean }>(
     "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked",
     [MIGRATION_LOCK_KEY],
@@ -191,17 +272,8 @@ async function readOrCreateVersionTable(
   log: Log,
 ): Promise<Set<string>> {
   if (await versionTableExists(tx)) return await appliedNames(tx);
-  const pythonRevision = await alembicRevision(tx);
-  const [{ exists: schemaExists }] = await tx.query<{ exists: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'dpo') AS exists",
-  );
-  // CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database, which a runtime role lacks.
-  if (!schemaExists) await tx.exec("CREATE SCHEMA dpo");
-  await tx.exec(`CREATE TABLE dpo.schema_migrations (
-    version character varying(100) NOT NULL PRIMARY KEY,
-    applied_on timestamp with time zone DEFAULT now() NOT NULL,
-    note text
-  )`);
+  const pythonRevision = await CATALOGS[tx.dialect].alembicRevision(tx);
+  await CATALOGS[tx.dialect].createVersionTable(tx);
   if (pythonRevision === null) return new Set();
   await adoptPythonDatabase(tx, pythonRevision, migrations[0]);
   log.info(`Adopted the Python DPO's database at alembic revision ${pythonRevision}`);
@@ -233,9 +305,9 @@ async function adoptPythonDatabase(
 }
 
 /** Drops dpo's version table and schema; true when the Python tool's version table went too. */
-async function dropEmptySchema(tx: Queryable): Promise<boolean> {
+async function dropEmptyPostgresSchema(tx: Queryable): Promise<boolean> {
   await tx.exec("DROP TABLE dpo.schema_migrations");
-  const droppedAlembicTable = await alembicRevision(tx) !== null;
+  const droppedAlembicTable = await postgresAlembicRevision(tx) !== null;
   if (droppedAlembicTable) await tx.exec("DROP TABLE public.alembic_version_dpo");
   const [{ count }] = await tx.query<{ count: string }>(
     `SELECT count(*)::text AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -245,11 +317,8 @@ async function dropEmptySchema(tx: Queryable): Promise<boolean> {
   return droppedAlembicTable;
 }
 
-async function versionTableExists(db: Queryable): Promise<boolean> {
-  const [{ exists }] = await db.query<{ exists: boolean }>(
-    "SELECT to_regclass('dpo.schema_migrations') IS NOT NULL AS exists",
-  );
-  return exists;
+function versionTableExists(db: Queryable): Promise<boolean> {
+  return CATALOGS[db.dialect].versionTableExists(db);
 }
 
 async function appliedNames(db: Queryable): Promise<Set<string>> {
@@ -257,7 +326,7 @@ async function appliedNames(db: Queryable): Promise<Set<string>> {
   return new Set(rows.map((row) => row.version));
 }
 
-async function alembicRevision(db: Queryable): Promise<string | null> {
+async function postgresAlembicRevision(db: Queryable): Promise<string | null> {
   const [{ exists }] = await db.query<{ exists: boolean }>(
     "SELECT to_regclass('public.alembic_version_dpo') IS NOT NULL AS exists",
   );

@@ -1,4 +1,8 @@
-/** Reads the SQL migrations shipped in migrations/ (embedded in the compiled binary). */
+/**
+ * Reads the SQL migrations shipped in migrations/ (embedded in the compiled binary): PostgreSQL's
+ * in migrations/, SQLite's under the same names in migrations/sqlite/.
+ */
+import type { Dialect } from "./database.ts";
 
 /** One dpo migration: `NNNN_name.sql` with `-- migrate:up` and `-- migrate:down` blocks. */
 export interface Migration {
@@ -21,17 +25,30 @@ export interface Adoption {
 export const ALEMBIC_REVISIONS = ["7d9871ef8afa", "fe9eed6d812f", "c5c34dd0b8f2"] as const;
 
 const MIGRATIONS_DIR = new URL("../../migrations/", import.meta.url);
+const FOLDERS: Record<Dialect, URL> = {
+  postgres: MIGRATIONS_DIR,
+  sqlite: new URL("sqlite/", MIGRATIONS_DIR),
+};
 const FILE_NAME = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
-/** Every migration, oldest first. */
-export async function loadMigrations(): Promise<Migration[]> {
+/** Every migration's name ("0001_python_schema"), oldest first, without reading the files. */
+export async function migrationNames(dialect: Dialect): Promise<string[]> {
+  return (await migrationFileNames(dialect)).map((fileName) => fileName.replace(/\.sql$/, ""));
+}
+
+async function migrationFileNames(dialect: Dialect): Promise<string[]> {
   const names: string[] = [];
-  for await (const entry of Deno.readDir(MIGRATIONS_DIR)) {
+  for await (const entry of Deno.readDir(FOLDERS[dialect])) {
     if (entry.isFile && FILE_NAME.test(entry.name)) names.push(entry.name);
   }
-  names.sort();
+  return names.sort();
+}
+
+/** Every migration of a dialect, oldest first. */
+export async function loadMigrations(dialect: Dialect): Promise<Migration[]> {
+  const names = await migrationFileNames(dialect);
   return await Promise.all(names.map(async (fileName) => {
-    const text = await Deno.readTextFile(new URL(fileName, MIGRATIONS_DIR));
+    const text = await Deno.readTextFile(new URL(fileName, FOLDERS[dialect]));
     const blocks = splitBlocks(text, fileName);
     const up = blocks.get("migrate:up");
     const down = blocks.get("migrate:down");

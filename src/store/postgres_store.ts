@@ -52,6 +52,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   );
   const limits = [`${Math.round(options.statementTimeoutSeconds * 1000)}ms`];
   const queryable: Queryable = {
+    dialect: "postgres",
     query: async <Row>(text: string, params: readonly unknown[] = []) =>
       (await client.query(text, params)) as Row[],
     exec: async (script: string) => {
@@ -86,7 +87,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     return next;
   };
   return {
-    kind: "postgres",
+    dialect: "postgres",
     // A statement outside a transaction gets its own, so that the limits apply to it too.
     query: (text, params) => transaction((tx) => tx.query(text, params)),
     exec: (script) => transaction((tx) => tx.exec(script)),

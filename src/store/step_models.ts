@@ -1,5 +1,6 @@
 /** Every statement on dpo.execution_step_model. */
-import type { Queryable } from "./database.ts";
+import { inDialect, type Queryable } from "./database.ts";
+import { codePointOrder } from "./sql_text.ts";
 
 /** A step's fingerprinted model files: names, and their SHA-256 checksums in the same order. */
 export interface StepModels {
@@ -7,18 +8,18 @@ export interface StepModels {
   checksums: {
     /** Every checksum as lower-case hex in name order, joined by "/". */
     joinHex(): string;
+    /** The same text as ASCII bytes, each digest followed by "/" (65 bytes a checksum). */
+    readonly bytes: Uint8Array;
   };
 }
 
 /**
- * Saves all of a step's checksums in one statement and one round trip. Names and checksums
- * travel as two '/'-joined text parameters, zipped back by unnest: a model name is a file name,
- * which cannot hold '/'. This parses several times faster than one JSON document and knows no
- * parameter-count limit. A row's id is the step id's first 80 bits followed by the row's
- * number: ids that count up within a step go into the primary key's index side by side, where
- * random ones (such as md5 of step and name, as before) each land on another page; 20,000 rows
- * insert in ~200 ms instead of ~280 ms (measured). The step id is random (v4), so the prefix is
- * as unique as any random id, and a collision could only fail the insert, never overwrite.
+ * Saves all of a step's checksums in one statement and one round trip. A row's id is the step
+ * id's first 80 bits followed by the row's number: ids that count up within a step go into the
+ * primary key's index side by side, where random ones (such as md5 of step and name, as before)
+ * each land on another page; 20,000 rows insert in ~200 ms instead of ~280 ms on PostgreSQL
+ * (measured). The step id is random (v4), so the prefix is as unique as any random id, and a
+ * collision could only fail the insert, never overwrite.
  */
 export async function insertStepModels(
   tx: Queryable,
@@ -26,15 +27,31 @@ export async function insertStepModels(
   models: StepModels,
 ): Promise<void> {
   if (models.names.length === 0) return;
-  await tx.query(
-    `INSERT INTO dpo.execution_step_model
+  const statement = {
+    // Names and checksums travel as two '/'-joined text parameters, zipped back by unnest: a
+    // model name is a file name, which cannot hold '/'. This parses several times faster than
+    // one JSON document and knows no parameter-count limit.
+    postgres: `INSERT INTO dpo.execution_step_model
        (execution_step_model_id, execution_step_id, model_name, checksum)
      SELECT (left(replace($1::text, '-', ''), 20) || lpad(to_hex(m.n), 12, '0'))::uuid,
        $1::uuid, m.name, m.checksum
      FROM unnest(string_to_array($2::text, '/'), string_to_array($3::text, '/'))
        WITH ORDINALITY AS m(name, checksum, n)`,
+    // SQLite has no arrays: names come as one JSON array, checksums as the joined hex in bytes,
+    // a blob whose substr() is a byte offset (on text it would count characters from the start
+    // on every row: quadratic). The time is taken once, not once per row.
+    sqlite: `INSERT INTO dpo.execution_step_model
+       (execution_step_model_id, execution_step_id, model_name, checksum, created_on, updated_on)
+     SELECT substr($1, 1, 23) || '-' || printf('%012x', m.key + 1), $1, m.value,
+       CAST(substr($3, m.key * 65 + 1, 64) AS text), t.now, t.now
+     FROM json_each($2) AS m, (SELECT now() AS now) AS t`,
+  };
+  await tx.query(
+    inDialect(tx, statement),
     // The checksums come joined from their bytes: no string per checksum on the way.
-    [stepId, models.names.join("/"), models.checksums.joinHex()],
+    tx.dialect === "sqlite"
+      ? [stepId, JSON.stringify(models.names), models.checksums.bytes]
+      : [stepId, models.names.join("/"), models.checksums.joinHex()],
   );
 }
 
@@ -59,32 +76,50 @@ export type ModelChange = "A" | "M" | "D";
  * code point, and how many models are unchanged: one pass, in which the unchanged models fold
  * into one counted row.
  *
- * A full join, not an anti-join (NOT EXISTS): right after a large step is stored, the statistics
- * know neither step id and the planner expects one row of each, and an anti-join may then become
- * a nested loop that reads the previous step once per model (200,000 × 200,000 rows ran into the
- * statement timeout). A full join can only be a hash or merge join; both sides are read by the
- * (execution_step_id, model_name) index.
+ * PostgreSQL: a full join, not an anti-join (NOT EXISTS): right after a large step is stored,
+ * the statistics know neither step id and the planner expects one row of each, and an anti-join
+ * may then become a nested loop that reads the previous step once per model (200,000 × 200,000
+ * rows ran into the statement timeout). A full join can only be a hash or merge join; both sides
+ * are read by the (execution_step_id, model_name) index.
+ *
+ * SQLite: its full join materialises one side and scans it once per row of the other
+ * (200,000 × 200,000 again), so the same change set is a left join for added, modified and
+ * unchanged models plus an anti-join for deleted ones, each a lookup in the covering
+ * (execution_step_id, model_name, checksum) index.
  */
 export async function modelChanges(
   db: Queryable,
   stepId: string,
   previousStepId: string | null,
 ): Promise<{ changes: { name: string; change: ModelChange }[]; unchanged: number }> {
-  const rows = await db.query<{ model_name: string | null; change: ModelChange | "="; n: string }>(
-    `SELECT * FROM (
-       SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
-         count(*)::text AS n
-       FROM (
-         SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
+  const joined = {
+    postgres: `SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
                 WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
          FROM (SELECT model_name, checksum FROM dpo.execution_step_model
                WHERE execution_step_id = $1) AS cur
          FULL JOIN (SELECT model_name, checksum FROM dpo.execution_step_model
                     WHERE execution_step_id = $2::uuid) AS prev
-           ON prev.model_name = cur.model_name) AS joined
+           ON prev.model_name = cur.model_name`,
+    sqlite: `SELECT cur.model_name,
+           CASE WHEN prev.model_name IS NULL THEN 'A'
+                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
+         FROM dpo.execution_step_model AS cur LEFT JOIN dpo.execution_step_model AS prev
+           ON prev.execution_step_id = $2 AND prev.model_name = cur.model_name
+         WHERE cur.execution_step_id = $1
+         UNION ALL
+         SELECT prev.model_name, 'D' FROM dpo.execution_step_model AS prev
+         WHERE prev.execution_step_id = $2 AND NOT EXISTS (
+           SELECT 1 FROM dpo.execution_step_model AS cur
+           WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`,
+  };
+  const rows = await db.query<{ model_name: string | null; change: ModelChange | "="; n: string }>(
+    `SELECT * FROM (
+       SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
+         CAST(count(*) AS text) AS n
+       FROM (${inDialect(db, joined)}) AS joined
        GROUP BY 1, 2) AS result
-     ORDER BY model_name COLLATE "C"`,
+     ORDER BY ${codePointOrder(db.dialect, "model_name")}`,
     [stepId, previousStepId],
   );
   const unchangedRow = rows.find((row) => row.change === "=");

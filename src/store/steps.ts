@@ -1,7 +1,7 @@
 /** Every statement on dpo.execution_step. */
-import type { Queryable } from "./database.ts";
+import type { Dialect, Queryable } from "./database.ts";
 import type { FINAL_STATUSES } from "./executions.ts";
-import { isoText } from "./sql_text.ts";
+import { isoText, millisecondsSince } from "./sql_text.ts";
 
 /** A step as the commands report it; times are Python-style ISO 8601 text. */
 export interface StepRow {
@@ -17,13 +17,16 @@ export interface StepRow {
   model_count: string;
 }
 
-const STEP_COLUMNS = `s.execution_step_id::text AS execution_step_id,
-  s.execution_id::text AS execution_id, s.step_name, s.status,
-  ${isoText("s.started_on")} AS started_on, ${isoText("s.completed_on")} AS completed_on,
-  s.execution_time_ms::text AS execution_time_ms, s.rows_processed::text AS rows_processed,
-  s.failure_reason,
-  (SELECT count(*) FROM dpo.execution_step_model m
-    WHERE m.execution_step_id = s.execution_step_id)::text AS model_count`;
+function stepColumns(dialect: Dialect): string {
+  return `CAST(s.execution_step_id AS text) AS execution_step_id,
+  CAST(s.execution_id AS text) AS execution_id, s.step_name, s.status,
+  ${isoText(dialect, "s.started_on")} AS started_on,
+  ${isoText(dialect, "s.completed_on")} AS completed_on,
+  CAST(s.execution_time_ms AS text) AS execution_time_ms,
+  CAST(s.rows_processed AS text) AS rows_processed, s.failure_reason,
+  CAST((SELECT count(*) FROM dpo.execution_step_model m
+    WHERE m.execution_step_id = s.execution_step_id) AS text) AS model_count`;
+}
 
 /** Inserts a step whose models are about to be saved in the same transaction. */
 export async function insertStep(
@@ -31,8 +34,9 @@ export async function insertStep(
   step: { stepId: string; executionId: string; stepName: string },
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO dpo.execution_step (execution_step_id, execution_id, step_name, status)
-     VALUES ($1, $2, $3, 'IN_PROGRESS')`,
+    `INSERT INTO dpo.execution_step (execution_step_id, execution_id, step_name, status,
+       created_on, updated_on, started_on)
+     VALUES ($1, $2, $3, 'IN_PROGRESS', now(), now(), now())`,
     [step.stepId, step.executionId, step.stepName],
   );
 }
@@ -43,8 +47,9 @@ export async function findStepName(
   stepId: string,
 ): Promise<Pick<StepRow, "execution_step_id" | "execution_id" | "step_name"> | undefined> {
   const rows = await db.query<Pick<StepRow, "execution_step_id" | "execution_id" | "step_name">>(
-    `SELECT execution_step_id::text AS execution_step_id, execution_id::text AS execution_id,
-       step_name FROM dpo.execution_step WHERE execution_step_id = $1`,
+    `SELECT CAST(execution_step_id AS text) AS execution_step_id,
+       CAST(execution_id AS text) AS execution_id, step_name
+     FROM dpo.execution_step WHERE execution_step_id = $1`,
     [stepId],
   );
   return rows[0];
@@ -53,7 +58,7 @@ export async function findStepName(
 /** One step with its model count, or undefined. */
 export async function findStep(db: Queryable, stepId: string): Promise<StepRow | undefined> {
   const rows = await db.query<StepRow>(
-    `SELECT ${STEP_COLUMNS} FROM dpo.execution_step s WHERE s.execution_step_id = $1`,
+    `SELECT ${stepColumns(db.dialect)} FROM dpo.execution_step s WHERE s.execution_step_id = $1`,
     [stepId],
   );
   return rows[0];
@@ -62,7 +67,7 @@ export async function findStep(db: Queryable, stepId: string): Promise<StepRow |
 /** Every step of an execution, in the order they started. */
 export async function listSteps(db: Queryable, executionId: string): Promise<StepRow[]> {
   return await db.query<StepRow>(
-    `SELECT ${STEP_COLUMNS} FROM dpo.execution_step s WHERE s.execution_id = $1
+    `SELECT ${stepColumns(db.dialect)} FROM dpo.execution_step s WHERE s.execution_id = $1
      ORDER BY s.started_on, s.created_on, s.execution_step_id`,
     [executionId],
   );
@@ -71,6 +76,7 @@ export async function listSteps(db: Queryable, executionId: string): Promise<Ste
 /**
  * The newest step of an execution with this name. Names match case-insensitively: the Python
  * tool's oldest revision stored model types as typed ("load"), later ones upper-cased them.
+ * The name is upper-cased here as init-step does, since SQLite's upper() folds ASCII only.
  */
 export async function findStepByName(
   db: Queryable,
@@ -78,10 +84,10 @@ export async function findStepByName(
   stepName: string,
 ): Promise<string | undefined> {
   const rows = await db.query<{ execution_step_id: string }>(
-    `SELECT execution_step_id::text AS execution_step_id FROM dpo.execution_step
-     WHERE execution_id = $1 AND upper(step_name) = upper($2)
+    `SELECT CAST(execution_step_id AS text) AS execution_step_id FROM dpo.execution_step
+     WHERE execution_id = $1 AND upper(step_name) = $2
      ORDER BY created_on DESC, execution_step_id DESC LIMIT 1`,
-    [executionId, stepName],
+    [executionId, stepName.toUpperCase()],
   );
   return rows[0]?.execution_step_id;
 }
@@ -99,19 +105,25 @@ export async function endStep(
     failureReason?: string | null;
   },
 ): Promise<StepRow | undefined> {
+  const params = [
+    stepId,
+    outcome.status,
+    outcome.rowsProcessed == null ? null : outcome.rowsProcessed.toString(),
+    outcome.failureReason ?? null,
+  ];
+  const set = `status = $2, completed_on = now(), updated_on = now(),
+    rows_processed = CAST($3 AS bigint), failure_reason = $4,
+    execution_time_ms = ${millisecondsSince(tx.dialect, "started_on")}
+    WHERE execution_step_id = $1 AND status NOT IN ('COMPLETED', 'FAILED')`;
+  if (tx.dialect === "sqlite") {
+    // SQLite has no UPDATE inside WITH: the write transaction holds the store between the two.
+    const ended = await tx.query(`UPDATE dpo.execution_step SET ${set} RETURNING status`, params);
+    return ended.length === 0 ? undefined : await findStep(tx, stepId);
+  }
   const rows = await tx.query<StepRow>(
-    `WITH ended AS (
-       UPDATE dpo.execution_step SET status = $2, completed_on = now(), updated_on = now(),
-         rows_processed = $3::bigint, failure_reason = $4,
-         execution_time_ms = (extract(epoch FROM now() - started_on) * 1000)::bigint
-       WHERE execution_step_id = $1 AND status NOT IN ('COMPLETED', 'FAILED') RETURNING *)
-     SELECT ${STEP_COLUMNS} FROM ended s`,
-    [
-      stepId,
-      outcome.status,
-      outcome.rowsProcessed == null ? null : outcome.rowsProcessed.toString(),
-      outcome.failureReason ?? null,
-    ],
+    `WITH ended AS (UPDATE dpo.execution_step SET ${set} RETURNING *)
+     SELECT ${stepColumns(tx.dialect)} FROM ended s`,
+    params,
   );
   return rows[0];
 }

@@ -46,6 +46,7 @@ Deno.test("compare queries on steps the statistics do not know use no nested loo
   // Runs each query's EXPLAIN instead, with the same parameters, and keeps the plan.
   const plans: string[] = [];
   const explaining: Queryable = {
+    dialect: "postgres",
     async query(text, params = []) {
       const rows = await db.sql.unsafe(`EXPLAIN (FORMAT JSON) ${text}`, params as string[]);
       plans.push(JSON.stringify(rows[0]));

@@ -24,7 +24,13 @@ import {
   type PythonRevision,
   readDpoRows,
 } from "../fixtures/python_dpo.ts";
-import { checkFleet, runFleet, semaphore, writeFleetModels } from "../../scripts/lib/fleet.ts";
+import {
+  checkFleet,
+  postgresFleetStore,
+  runFleet,
+  semaphore,
+  writeFleetModels,
+} from "../../scripts/lib/fleet.ts";
 import { runTwoExecutionPipeline } from "../../scripts/lib/two_run_pipeline.ts";
 
 const MIGRATIONS = ["0001_python_schema", "0002_query_indexes", "0003_pipelines_and_failures"];
@@ -336,7 +342,7 @@ Deno.test(`${AGENTS} agents through PgBouncer each run a two-step pipeline execu
     run: (args, env) => process(() => runDpo([url, ...args], { env })),
   });
   const runs = [fleet.seed, ...fleet.agents];
-  assertEquals(await checkFleet(db.sql, runs), []);
+  assertEquals(await checkFleet(postgresFleetStore(db.sql), runs), []);
   // Every agent compared against an execution: the seed's, or one that completed before it asked.
   assertEquals(fleet.agents.filter((run) => run.previous === ""), []);
   // Through PgBouncer a connection is never refused: agents queue for a server connection.

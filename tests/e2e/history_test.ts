@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end through the CLI, on PostgreSQL (after `db upgrade`) and on the embedded PGlite
+ * Issue 5 end to end through the CLI, on PostgreSQL (after `db upgrade`) and on the embedded SQLite
  * store: `--format json` on every command, full change sets (`--name-status`, `diff`), failures,
  * the run history (`executions`, `executions show`), several pipelines in one database, and shell
  * completions. The seed commands' text output is checked alongside, unchanged.
@@ -16,6 +16,7 @@ import {
   ISO_TIMESTAMP,
   maskLog,
   openStoreUnderTest,
+  snapshotTables,
   STORE_KINDS,
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
@@ -181,23 +182,17 @@ const ids = (executions: Json[]) => executions.map((e: Json) => e.execution_id);
 /**
  * Whether to check, on this store, what does not depend on it: text that dpo renders from rows
  * the JSON checks already cover, and arguments refused before the store is opened. A call on
- * PGlite costs several on PostgreSQL, so these run on PostgreSQL only.
+ * the embedded store would only repeat them, so these run on PostgreSQL only.
  */
 const checksRendering = (kind: string) => kind === "PostgreSQL";
 
-/**
- * Every row of dpo's three tables as text, in one query: on PGlite each query opens the store,
- * which takes most of a second.
- */
-async function snapshotRows(store: StoreUnderTest): Promise<unknown[]> {
-  return await store.rows(`SELECT 'execution ' || t::text AS row FROM dpo.execution t
-    UNION ALL SELECT 'step ' || t::text FROM dpo.execution_step t
-    UNION ALL SELECT 'model ' || t::text FROM dpo.execution_step_model t ORDER BY 1`);
+/** Every row of dpo's three tables. */
+function snapshotRows(store: StoreUnderTest): Promise<string> {
+  return snapshotTables(store.rows);
 }
 
 /**
- * Runs a scenario on a fresh PostgreSQL database and a fresh PGlite store at the same time: each
- * PGlite call keeps one core busy for most of a second, and the PostgreSQL run fits beside it.
+ * Runs a scenario on a fresh PostgreSQL database and a fresh SQLite store at the same time.
  * Fails with every store's failure, each named.
  */
 async function onEachStore(scenario: (store: StoreUnderTest) => Promise<void>): Promise<void> {
@@ -745,19 +740,21 @@ async function failuresAndReasons(store: StoreUnderTest): Promise<void> {
 
   // What is stored: the status, the reason and the database's time of the failure.
   const stored = await store.rows(
-    `SELECT execution_id::text AS id, status, failure_reason, completed_on IS NOT NULL AS ended
+    `SELECT CAST(execution_id AS text) AS id, status, failure_reason,
+       CASE WHEN completed_on IS NULL THEN 'no' ELSE 'yes' END AS ended
      FROM dpo.execution
-     UNION ALL SELECT execution_step_id::text, status, failure_reason, completed_on IS NOT NULL
+     UNION ALL SELECT CAST(execution_step_id AS text), status, failure_reason,
+       CASE WHEN completed_on IS NULL THEN 'no' ELSE 'yes' END
      FROM dpo.execution_step`,
   );
   const byId = (x: Json, y: Json) => x.id < y.id ? -1 : 1;
   assertEquals(
     stored.sort(byId),
     [
-      { id: e1, status: "COMPLETED", failure_reason: null, ended: true },
-      { id: e2, status: "FAILED", failure_reason: "LOAD failed", ended: true },
-      { id: e3, status: "FAILED", failure_reason: null, ended: true },
-      { id: s2, status: "FAILED", failure_reason: "disk full: /var/lib", ended: true },
+      { id: e1, status: "COMPLETED", failure_reason: null, ended: "yes" },
+      { id: e2, status: "FAILED", failure_reason: "LOAD failed", ended: "yes" },
+      { id: e3, status: "FAILED", failure_reason: null, ended: "yes" },
+      { id: s2, status: "FAILED", failure_reason: "disk full: /var/lib", ended: "yes" },
     ].sort(byId),
   );
 }
@@ -824,7 +821,7 @@ async function pipelinesApart(store: StoreUnderTest): Promise<void> {
   }
 
   const stored = await store.rows(
-    "SELECT execution_id::text AS id, pipeline FROM dpo.execution ORDER BY pipeline, started_on",
+    "SELECT CAST(execution_id AS text) AS id, pipeline FROM dpo.execution ORDER BY pipeline, started_on",
   );
   assertEquals(stored, [
     { id: a1, pipeline: "a" },
@@ -836,17 +833,17 @@ async function pipelinesApart(store: StoreUnderTest): Promise<void> {
 }
 
 Deno.test(
-  "every command prints one JSON document, change sets and diffs are complete, and the history lines up, on PostgreSQL and on PGlite",
+  "every command prints one JSON document, change sets and diffs are complete, and the history lines up, on PostgreSQL and on SQLite",
   () => onEachStore(jsonChangeSetsAndHistory),
 );
 
 Deno.test(
-  "fail-step and fail-execution record why, and a failed run is never the last successful one, on PostgreSQL and on PGlite",
+  "fail-step and fail-execution record why, and a failed run is never the last successful one, on PostgreSQL and on SQLite",
   () => onEachStore(failuresAndReasons),
 );
 
 Deno.test(
-  "--pipeline, DPO_PIPELINE and the default pipeline keep their executions apart, on PostgreSQL and on PGlite",
+  "--pipeline, DPO_PIPELINE and the default pipeline keep their executions apart, on PostgreSQL and on SQLite",
   () => onEachStore(pipelinesApart),
 );
 

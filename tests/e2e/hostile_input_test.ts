@@ -132,9 +132,9 @@ for (const kind of STORE_KINDS) {
     // dpo's tables are all still there, each with the rows of the two runs.
     assertEquals(
       await store.rows(
-        `SELECT (SELECT count(*) FROM dpo.execution)::int AS executions,
-          (SELECT count(*) FROM dpo.execution_step)::int AS steps,
-          (SELECT count(*) FROM dpo.execution_step_model)::int AS models`,
+        `SELECT CAST((SELECT count(*) FROM dpo.execution) AS integer) AS executions,
+          CAST((SELECT count(*) FROM dpo.execution_step) AS integer) AS steps,
+          CAST((SELECT count(*) FROM dpo.execution_step_model) AS integer) AS models`,
       ),
       [{ executions: 2, steps: 2, models: 2 * ODD_MODELS.length }],
     );
@@ -409,7 +409,7 @@ Deno.test("rows-processed is stored exactly at a bigint's edges and refused in e
       assert(completed.stdout.includes(`"rows_processed":${stored}}`), completed.stdout);
       assertEquals(
         await execution.store.rows(
-          `SELECT rows_processed::text AS rows FROM dpo.execution_step
+          `SELECT CAST(rows_processed AS text) AS rows FROM dpo.execution_step
            WHERE execution_step_id = '${stepId}'`,
         ),
         [{ rows: stored }],

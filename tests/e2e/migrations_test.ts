@@ -3,10 +3,10 @@
  * and down one revision at a time, unknown revisions, concurrent upgrades, a failing migration.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
-import { PGlite } from "@electric-sql/pglite";
 import { dpoOk, runDpo } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres_server.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
+import { querySqliteStore } from "../helpers/pipeline.ts";
 import {
   COLUMNS_ADDED_BY_0003,
   describeDpoSchema,
@@ -148,57 +148,68 @@ Deno.test("db downgrade 0002 from head reverts only 0003 and keeps the rows on P
   assertEquals(rows.map((r) => ({ ...r })), [{ execution_id: executionId, status: "FAILED" }]);
 });
 
-/** Runs one query on a PGlite store no dpo process holds, and closes it. */
-async function queryPglite<Row>(dir: string, query: string): Promise<Row[]> {
-  const embedded = await PGlite.create(`${dir}/pgdata`);
-  try {
-    return (await embedded.query<Row>(query)).rows;
-  } finally {
-    await embedded.close();
-  }
-}
+const ADDED_COLUMNS_QUERY = `SELECT t.name || '.' || c.name AS name
+  FROM dpo.sqlite_master t, pragma_table_info(t.name, 'dpo') c
+  WHERE t.type = 'table' AND c.name IN ('pipeline', 'failure_reason')
+  ORDER BY t.name, c.cid`;
 
-const ADDED_COLUMNS_QUERY = `SELECT table_name || '.' || column_name AS name
-  FROM information_schema.columns
-  WHERE table_schema = 'dpo' AND column_name IN ('pipeline', 'failure_reason')
-  ORDER BY table_name, ordinal_position`;
-
-Deno.test("db upgrade and downgrade step through every revision on PGlite", async () => {
+Deno.test("db upgrade and downgrade step through every revision on SQLite", async () => {
   await using store = await temporaryFolder();
-  const pglite = ["--db", `pglite:${store.path}`];
-  assertEquals(await dpoOk([...pglite, "db", "current"]), "base");
+  const file = `${store.path}/dpo.sqlite`;
+  const sqlite = ["--db", `sqlite:${file}`];
+  assertEquals(await dpoOk([...sqlite, "db", "current"]), "base");
 
-  assertEquals(await dpoOk([...pglite, "db", "upgrade", "0001"]), "");
-  assertEquals(await dpoOk([...pglite, "db", "current"]), FIRST);
-  assertEquals(await dpoOk([...pglite, "db", "upgrade", "head"]), "");
-  // dpo has exited and released the store, so the test may open it to look at the schema.
-  assertEquals(await queryPglite(store.path, ADDED_COLUMNS_QUERY), [
+  assertEquals(await dpoOk([...sqlite, "db", "upgrade", "0001"]), "");
+  assertEquals(await dpoOk([...sqlite, "db", "current"]), FIRST);
+  assertEquals(await dpoOk([...sqlite, "db", "upgrade", "head"]), "");
+  assertEquals(querySqliteStore(file, ADDED_COLUMNS_QUERY), [
     { name: "execution.pipeline" },
     { name: "execution.failure_reason" },
     { name: "execution_step.failure_reason" },
   ]);
 
-  const toSecond = await runDpo([...pglite, "db", "downgrade", "0002"]);
+  const toSecond = await runDpo([...sqlite, "db", "downgrade", "0002"]);
   assertEquals([toSecond.code, toSecond.stdout], [0, ""]);
   assertEquals(logLines(toSecond.stderr), [`INFO - Reverted migration ${HEAD}`]);
-  assertEquals(await queryPglite(store.path, ADDED_COLUMNS_QUERY), []);
+  assertEquals(querySqliteStore(file, ADDED_COLUMNS_QUERY), []);
 
-  const back = await runDpo([...pglite, "db", "downgrade", "-1"]);
+  const back = await runDpo([...sqlite, "db", "downgrade", "-1"]);
   assertEquals([back.code, back.stdout], [0, ""]);
   assertEquals(logLines(back.stderr), [`INFO - Reverted migration ${SECOND}`]);
-  assertEquals(await dpoOk([...pglite, "db", "current"]), FIRST);
+  assertEquals(await dpoOk([...sqlite, "db", "current"]), FIRST);
 
-  assertEquals(await dpoOk([...pglite, "db", "downgrade", "base"]), "");
+  assertEquals(await dpoOk([...sqlite, "db", "downgrade", "base"]), "");
   assertEquals(
-    await queryPglite(
-      store.path,
-      "SELECT count(*)::int AS count FROM pg_namespace WHERE nspname = 'dpo'",
-    ),
+    querySqliteStore(file, "SELECT count(*) AS count FROM dpo.sqlite_master"),
     [{ count: 0 }],
   );
 
-  assertEquals(await dpoOk([...pglite, "db", "upgrade"]), "");
-  assertEquals(await dpoOk([...pglite, "db", "current"]), `${HEAD} (head)`);
+  assertEquals(await dpoOk([...sqlite, "db", "upgrade"]), "");
+  assertEquals(await dpoOk([...sqlite, "db", "current"]), `${HEAD} (head)`);
+});
+
+Deno.test("the SQLite store has PostgreSQL's revisions, tables and columns, in the same order", async () => {
+  await using db = await createTestDatabase();
+  await using store = await temporaryFolder();
+  const file = `${store.path}/dpo.sqlite`;
+  await dpoOk([db.url, "db", "upgrade"]);
+  await dpoOk(["--db", `sqlite:${file}`, "db", "upgrade"]);
+  const revisions = (url: string[]) => dpoOk([...url, "--format", "json", "db", "history"]);
+  const names = (json: string) => JSON.parse(json).map((r: { revision: string }) => r.revision);
+  assertEquals(
+    names(await revisions(["--db", `sqlite:${file}`])),
+    names(await revisions([db.url])),
+  );
+  const onPostgres = await db.sql`SELECT table_name || '.' || column_name AS name
+    FROM information_schema.columns WHERE table_schema = 'dpo'
+    ORDER BY table_name COLLATE "C", ordinal_position`;
+  const onSqlite = querySqliteStore(
+    file,
+    `SELECT t.name || '.' || c.name AS name
+     FROM dpo.sqlite_master t, pragma_table_info(t.name, 'dpo') c
+     WHERE t.type = 'table' ORDER BY t.name, c.cid`,
+  );
+  assertEquals(onSqlite, onPostgres.map((row) => ({ ...row })));
 });
 
 Deno.test("db upgrade and downgrade to an unknown revision exit 2 with one line", async () => {

@@ -1,6 +1,6 @@
 /**
  * Whole pipeline executions through the CLI, as a build agent runs them, on PostgreSQL (after
- * `db upgrade`) and on the embedded PGlite store.
+ * `db upgrade`) and on the embedded SQLite store.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { dpoOk, runDpo } from "../helpers/cli.ts";
@@ -218,8 +218,8 @@ for (const kind of STORE_KINDS) {
     };
     assertEquals(await storedChecksums(store, run2), await fileChecksums(run2Files));
     const steps = await store.rows(
-      `SELECT e.execution_id::text AS execution, s.step_name, s.status,
-         s.rows_processed::text AS rows_processed
+      `SELECT CAST(e.execution_id AS text) AS execution, s.step_name, s.status,
+         CAST(s.rows_processed AS text) AS rows_processed
        FROM dpo.execution e JOIN dpo.execution_step s USING (execution_id)
        ORDER BY e.execution_id = '${run2}', s.step_name`,
     );
@@ -243,7 +243,7 @@ for (const kind of STORE_KINDS) {
     const dpo = (args: string[]) => runDpo([...store.args, ...args]);
     const dpoPrints = (args: string[]) => dpoOk([...store.args, ...args]);
 
-    // Named without argv: DPO_DATABASE_URL, or the PGlite store in .dpo of the working folder.
+    // Named without argv: DPO_DATABASE_URL, or the SQLite store in .dpo of the working folder.
     const previous = crypto.randomUUID();
     assertEquals(await runDpo(["init-execution", "-id", previous], store.implicit), {
       code: 0,
@@ -285,8 +285,8 @@ for (const kind of STORE_KINDS) {
 
     const unused = await dpoPrints(["init-execution"]);
     const executions = await store.rows(
-      `SELECT e.execution_id::text AS execution, e.status, s.step_name,
-         count(m.execution_step_model_id)::text AS models
+      `SELECT CAST(e.execution_id AS text) AS execution, e.status, s.step_name,
+         CAST(count(m.execution_step_model_id) AS text) AS models
        FROM dpo.execution e LEFT JOIN dpo.execution_step s USING (execution_id)
          LEFT JOIN dpo.execution_step_model m USING (execution_step_id)
        GROUP BY e.execution_id, e.created_on, e.status, s.step_name

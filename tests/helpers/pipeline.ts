@@ -1,10 +1,10 @@
 /**
  * Helpers for the end-to-end tests: the same scenario on a PostgreSQL database and on an
- * embedded PGlite store, rows read back from either, and the shapes of dpo's outputs.
+ * embedded SQLite store, rows read back from either, and the shapes of dpo's outputs.
  */
 import { createHash } from "node:crypto";
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { PGlite } from "@electric-sql/pglite";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { CliOptions, CliResult } from "./cli.ts";
 import { dpoOk } from "./cli.ts";
 import { decodeOutput } from "../../scripts/lib/captured_command.ts";
@@ -12,7 +12,7 @@ import { temporaryFolder } from "./model_tree.ts";
 import { createTestDatabase, superuserClient } from "./postgres_server.ts";
 
 /** The two stores every pipeline scenario runs on. */
-export const STORE_KINDS = ["PostgreSQL", "PGlite"] as const;
+export const STORE_KINDS = ["PostgreSQL", "SQLite"] as const;
 export type StoreKind = typeof STORE_KINDS[number];
 
 /** A fresh, migrated store, how to name it on the command line, and a way to read its rows. */
@@ -22,17 +22,20 @@ export interface StoreUnderTest {
   args: string[];
   /**
    * How to reach the same store without naming it in argv: DPO_DATABASE_URL for PostgreSQL,
-   * the working directory whose `.dpo` holds it for PGlite.
+   * the working directory whose `.dpo/dpo.sqlite` holds it for SQLite.
    */
   implicit: CliOptions;
-  /** Rows of one read-only query; cast numbers and times to text in SQL to compare them. */
+  /**
+   * Rows of one read-only query, in SQL both stores read (CAST(x AS text), not x::text); cast
+   * numbers and times to text to compare them.
+   */
   rows(query: string): Promise<Record<string, unknown>[]>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
- * A PostgreSQL test database (collated by ICU en-US) after `dpo db upgrade`, or a migrated PGlite
- * store in `.dpo` of a temporary folder. `await using` drops or removes it.
+ * A PostgreSQL test database (collated by ICU en-US) after `dpo db upgrade`, or a migrated SQLite
+ * store in `.dpo/dpo.sqlite` of a temporary folder. `await using` drops or removes it.
  */
 export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTest> {
   if (kind === "PostgreSQL") {
@@ -52,46 +55,42 @@ export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTes
     };
   }
   const folder = await temporaryFolder();
-  const storeDir = `${folder.path}/.dpo`;
-  await copyFolder(await migratedPgliteTemplate(), storeDir);
+  const storeFile = `${folder.path}/.dpo/dpo.sqlite`;
+  try {
+    await dpoOk(["--db", `sqlite:${storeFile}`, "db", "upgrade"]);
+  } catch (error) {
+    await folder[Symbol.asyncDispose]();
+    throw error;
+  }
   return {
     kind,
-    args: ["--db", `pglite:${storeDir}`],
+    args: ["--db", `sqlite:${storeFile}`],
     implicit: { cwd: folder.path },
-    rows: async (query) => {
-      // Opened only between CLI calls: PGlite allows one process per data directory.
-      const pglite = await PGlite.create(`${storeDir}/pgdata`);
-      try {
-        return (await pglite.query<Record<string, unknown>>(query)).rows;
-      } finally {
-        await pglite.close();
-      }
-    },
+    rows: (query) => Promise.resolve(querySqliteStore(storeFile, query)),
     [Symbol.asyncDispose]: () => folder[Symbol.asyncDispose](),
   };
 }
 
-let pgliteTemplate: Promise<string> | undefined;
-
 /**
- * A PGlite store that dpo created and migrated, made once per test process: creating one takes
- * seconds, copying it a fraction of one. Removed when the process ends.
+ * Rows of one query on a SQLite store file, attached as schema `dpo` as dpo attaches it; any
+ * number of dpo processes may use the store meanwhile.
  */
-function migratedPgliteTemplate(): Promise<string> {
-  pgliteTemplate ??= (async () => {
-    const folder = await Deno.makeTempDir({ prefix: "dpo-pglite-template-" });
-    globalThis.addEventListener("unload", () => Deno.removeSync(folder, { recursive: true }));
-    const storeDir = `${folder}/store`;
-    await dpoOk(["--db", `pglite:${storeDir}`, "db", "upgrade"]);
-    return storeDir;
-  })();
-  return pgliteTemplate;
-}
-
-async function copyFolder(from: string, to: string): Promise<void> {
-  const output = await new Deno.Command("cp", { args: ["-a", from, to], stdin: "null" }).output();
-  if (!output.success) {
-    throw new Error(`cp -a ${from} ${to} failed: ${new TextDecoder().decode(output.stderr)}`);
+export function querySqliteStore(
+  file: string,
+  query: string,
+  params: readonly unknown[] = [],
+): Record<string, unknown>[] {
+  const db = new DatabaseSync(":memory:");
+  try {
+    db.exec("PRAGMA busy_timeout = 10000");
+    db.prepare("ATTACH DATABASE ? AS dpo").run(file);
+    // $1, $2… as dpo writes them bind by name in node:sqlite.
+    const named = Object.fromEntries(params.map((value, i) => [i + 1, value as SQLInputValue]));
+    // Code-point order is SQLite's own (BINARY): the tests' `COLLATE "C"` means the same there.
+    const text = query.replaceAll('COLLATE "C"', "COLLATE BINARY");
+    return db.prepare(text).all(named).map((row) => ({ ...row }));
+  } finally {
+    db.close();
   }
 }
 
@@ -106,7 +105,8 @@ export async function snapshotTables(
   ];
   const snapshot: Record<string, unknown> = {};
   for (const [table, key] of tables) {
-    snapshot[table] = await rows(`SELECT t::text AS row FROM ${table} t ORDER BY ${key}`);
+    // Every column as the driver reads it: enough to see that nothing changed.
+    snapshot[table] = await rows(`SELECT * FROM ${table} ORDER BY ${key}`);
   }
   return JSON.stringify(snapshot);
 }

@@ -35,14 +35,31 @@ Deno.test("parseStoreUrl() accepts the URL forms the Python tool's users have", 
   }
 });
 
-Deno.test("parseStoreUrl() names an embedded store with pglite:<dir>", () => {
-  deepStrictEqual(parseStoreUrl("pglite:/var/lib/dpo"), {
-    kind: "pglite",
-    dir: "/var/lib/dpo",
-    display: "pglite:/var/lib/dpo",
+Deno.test("parseStoreUrl() names an embedded store with sqlite:<file>", () => {
+  deepStrictEqual(parseStoreUrl("sqlite:/var/lib/dpo/state.sqlite"), {
+    kind: "sqlite",
+    path: "/var/lib/dpo/state.sqlite",
+    display: "sqlite:/var/lib/dpo/state.sqlite",
   });
-  deepStrictEqual(parseStoreUrl("pglite:state").kind, "pglite");
-  throws(() => parseStoreUrl("pglite:"), UsageError);
+  deepStrictEqual(
+    parseStoreUrl("sqlite:///var/lib/dpo.sqlite").display,
+    "sqlite:/var/lib/dpo.sqlite",
+  );
+  deepStrictEqual(parseStoreUrl("sqlite:state.db").kind, "sqlite");
+  throws(() => parseStoreUrl("sqlite:"), UsageError);
+  throws(() => parseStoreUrl("sqlite:folder/"), UsageError);
+});
+
+Deno.test("parseStoreUrl() says that a pglite: store is now SQLite, as a usage error", () => {
+  throws(() => parseStoreUrl("pglite:.dpo"), (error: Error) => {
+    equal(error instanceof UsageError, true);
+    equal(
+      error.message,
+      'Database URL "pglite:.dpo" names a PGlite store: dpo\'s embedded store is now SQLite; ' +
+        "use sqlite:<file> (the default is .dpo/dpo.sqlite), or an earlier dpo for the PGlite store",
+    );
+    return true;
+  });
 });
 
 Deno.test("parseStoreUrl() refuses other schemes without showing the password", () => {
@@ -55,18 +72,18 @@ Deno.test("parseStoreUrl() refuses other schemes without showing the password", 
 
 Deno.test("resolveStoreTarget() prefers the positional URL, then --db, then the environment", () => {
   equal(
-    resolveStoreTarget({ dbOption: "pglite:a", environmentUrl: "pglite:b" }).display,
-    "pglite:a",
+    resolveStoreTarget({ dbOption: "sqlite:a", environmentUrl: "sqlite:b" }).display,
+    "sqlite:a",
   );
-  equal(resolveStoreTarget({ environmentUrl: "pglite:b" }).display, "pglite:b");
-  equal(resolveStoreTarget({ positionalUrl: "pglite:c" }).display, "pglite:c");
+  equal(resolveStoreTarget({ environmentUrl: "sqlite:b" }).display, "sqlite:b");
+  equal(resolveStoreTarget({ positionalUrl: "sqlite:c" }).display, "sqlite:c");
   deepStrictEqual(resolveStoreTarget({ environmentUrl: " " }), {
-    kind: "pglite",
-    dir: ".dpo",
-    display: "pglite:.dpo",
+    kind: "sqlite",
+    path: ".dpo/dpo.sqlite",
+    display: "sqlite:.dpo/dpo.sqlite",
   });
   throws(
-    () => resolveStoreTarget({ positionalUrl: "pglite:a", dbOption: "pglite:b" }),
+    () => resolveStoreTarget({ positionalUrl: "sqlite:a", dbOption: "sqlite:b" }),
     UsageError,
   );
 });

@@ -1,0 +1,395 @@
+/**
+ * The embedded store: one SQLite file (node:sqlite, built into Deno), shared by any number of
+ * dpo processes at once through SQLite's write-ahead log.
+ */
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { DatabaseError } from "../errors.ts";
+import type { Log } from "../log.ts";
+import type { Queryable, Store } from "./database.ts";
+
+export interface SqliteOptions {
+  /** The store's file; its folder is created when missing. */
+  path: string;
+  /** How long to wait for another process's write transaction (--connect-timeout). */
+  busyTimeoutSeconds: number;
+  log: Log;
+}
+
+/**
+ * Opens (creating on first use) the store file. The file is attached as schema `dpo`, so every
+ * statement names its tables as on PostgreSQL (`dpo.execution`) and a user's `sqlite3` shell
+ * sees the same table and column names.
+ */
+export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
+  const display = `sqlite:${options.path}`;
+  await refuseEarlierStore(options.path);
+  await ensureFolder(options.path);
+  refuseNetworkFileSystem(options.path);
+  const db = new DatabaseSync(":memory:");
+  const clock = new TransactionClock();
+  try {
+    // busy_timeout first: switching a new file to WAL takes a lock that others may hold
+    // (measured: 1 of 8 processes starting at once failed with "database is locked" otherwise).
+    db.exec(`PRAGMA busy_timeout = ${busyMilliseconds(options.busyTimeoutSeconds)}`);
+    db.prepare("ATTACH DATABASE ? AS dpo").run(options.path);
+    const { journal_mode } = db.prepare("PRAGMA dpo.journal_mode = WAL").get() as {
+      journal_mode: string;
+    };
+    if (journal_mode !== "wal") {
+      throw new DatabaseError(
+        `The embedded store "${options.path}" cannot use SQLite's write-ahead log ` +
+          `(journal mode "${journal_mode}"): put it on a local disk (network file systems are ` +
+          "not supported)",
+      );
+    }
+    // The Python schema's foreign keys, enforced as PostgreSQL enforces them.
+    db.exec("PRAGMA foreign_keys = ON");
+    db.function("now", () => clock.now());
+    db.aggregate("dpo_sum_exact", {
+      start: null,
+      // Given CAST(column AS text): a JavaScript number would round past 2^53.
+      step: (sum: bigint | null, value) =>
+        value === null ? sum : (sum ?? 0n) + BigInt(value as string),
+      result: (sum: bigint | null) => sum === null ? null : String(sum),
+    });
+  } catch (error) {
+    db.close();
+    throw translateSqliteError(error, options.path);
+  }
+  return new SqliteStore(db, clock, { ...options, display });
+}
+
+/**
+ * PostgreSQL's now(): the time the transaction started, the same for every row it writes.
+ * SQLite's own clock has milliseconds only, so dpo writes times itself, to the microsecond, as
+ * fixed-width UTC text (sql_text.ts): `2026-11-24T21:18:52.792147+00:00`.
+ */
+class TransactionClock {
+  #fixed: string | undefined;
+
+  now(): string {
+    return this.#fixed ?? utcMicroseconds();
+  }
+
+  /** Fixes now() for the transaction that starts, until end(). */
+  start(): void {
+    this.#fixed = utcMicroseconds();
+  }
+
+  end(): void {
+    this.#fixed = undefined;
+  }
+}
+
+function utcMicroseconds(): string {
+  return Temporal.Now.instant().toString({ smallestUnit: "microsecond", timeZone: "UTC" });
+}
+
+class SqliteStore implements Store {
+  readonly dialect = "sqlite";
+  #db: DatabaseSync;
+  #clock: TransactionClock;
+  #options: SqliteOptions & { display: string };
+  #statements = new Map<string, StatementSync>();
+  // One connection: transactions run one after the other, never interleaved.
+  #previous: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    db: DatabaseSync,
+    clock: TransactionClock,
+    options: SqliteOptions & { display: string },
+  ) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#options = options;
+  }
+
+  query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    try {
+      return Promise.resolve(this.#statement(text).all(numbered(params)) as Row[]);
+    } catch (error) {
+      return Promise.reject(translateSqliteError(error, this.#options.path));
+    }
+  }
+
+  exec(script: string): Promise<void> {
+    try {
+      this.#db.exec(script);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(translateSqliteError(error, this.#options.path));
+    }
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const next = this.#previous.then(() => this.#runTransaction(work));
+    this.#previous = next.catch(() => {});
+    return next;
+  }
+
+  close(): Promise<void> {
+    this.#db.close();
+    return Promise.resolve();
+  }
+
+  async #runTransaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    await signalsFirst();
+    await this.#beginImmediate();
+    this.#clock.start();
+    try {
+      const result = await work(this);
+      this.#run("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#run("ROLLBACK");
+      throw translateSqliteError(error, this.#options.path);
+    } finally {
+      this.#clock.end();
+    }
+  }
+
+  /**
+   * Takes the store's write lock up front (BEGIN IMMEDIATE), so that two writers never deadlock
+   * upgrading read locks, and readers, on the write-ahead log, never wait. A busy store is
+   * retried here rather than in SQLite's own busy handler, which would block the event loop:
+   * the wait is said on stderr, SIGINT and SIGTERM still end it, and it is bounded by
+   * --connect-timeout.
+   */
+  async #beginImmediate(): Promise<void> {
+    const started = performance.now();
+    const deadline = started + this.#options.busyTimeoutSeconds * 1000;
+    let told = false;
+    this.#run("PRAGMA busy_timeout = 0");
+    try {
+      for (let attempt = 0;; attempt++) {
+        try {
+          this.#run("BEGIN IMMEDIATE");
+          return;
+        } catch (error) {
+          if (!isBusy(error)) throw translateSqliteError(error, this.#options.path);
+          if (performance.now() >= deadline) {
+            throw new DatabaseError(
+              `The embedded store "${this.#options.path}" stayed busy with another dpo ` +
+                `process's write for ${this.#options.busyTimeoutSeconds} s: retry later or ` +
+                "raise --connect-timeout",
+              { cause: error },
+            );
+          }
+          // Said once the wait is noticeable: other writers' turns usually take milliseconds.
+          if (!told && performance.now() - started >= WAIT_BEFORE_SAYING_MS) {
+            told = true;
+            this.#options.log.info(
+              `Waiting for the embedded store "${this.#options.path}": another dpo process ` +
+                "is writing to it",
+            );
+          }
+          await delay(Math.min(50, 2 + attempt * 4));
+        }
+      }
+    } finally {
+      this.#run(`PRAGMA busy_timeout = ${busyMilliseconds(this.#options.busyTimeoutSeconds)}`);
+    }
+  }
+
+  /**
+   * Runs one statement without rows through a prepared statement: exec() reports no result code
+   * (measured), and a busy store is known by its code.
+   */
+  #run(text: string): void {
+    this.#statement(text).run();
+  }
+
+  #statement(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (statement === undefined) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+/** PostgreSQL's $1, $2… bind in node:sqlite by name: an object keyed "1", "2"…. */
+function numbered(params: readonly unknown[]): Record<string, SQLInputValue> {
+  const named: Record<string, SQLInputValue> = {};
+  params.forEach((value, i) => named[i + 1] = value as SQLInputValue);
+  return named;
+}
+
+function busyMilliseconds(seconds: number): number {
+  return Math.max(0, Math.round(seconds * 1000));
+}
+
+/**
+ * The statements run synchronously, so a SIGINT or SIGTERM that arrived while files were hashed
+ * would be handled only after the commit: let main.ts's signal listeners run first. A signal
+ * reaches its listener over a few event-loop turns (the I/O poll sees it, then its op
+ * completes), so one zero-delay turn is not always enough; a few milliseconds are.
+ */
+function signalsFirst(): Promise<void> {
+  return delay(SIGNAL_TURN_MS);
+}
+
+const SIGNAL_TURN_MS = 10;
+const WAIT_BEFORE_SAYING_MS = 200;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The folder of dpo's earlier embedded store (PGlite), which held a PostgreSQL data folder. */
+async function refuseEarlierStore(path: string): Promise<void> {
+  const folder = folderOf(path);
+  if (await exists(path) || !await exists(`${folder}/pgdata/PG_VERSION`)) return;
+  throw new DatabaseError(
+    `The folder "${folder}" holds the embedded store of an earlier dpo (PGlite), which this ` +
+      "dpo no longer reads; it would otherwise start an empty store and report every model as " +
+      `new: keep using the earlier dpo on it, or move "${folder}/pgdata" aside to start afresh`,
+  );
+}
+
+/**
+ * SQLite's write-ahead log shares memory between processes through a file next to the store,
+ * which network file systems do not keep coherent: two hosts could then both write and corrupt
+ * it. Refused up front when /proc says where the store lies (not in every container).
+ */
+function refuseNetworkFileSystem(path: string): void {
+  let mountInfo: string;
+  let folder: string;
+  try {
+    mountInfo = Deno.readTextFileSync("/proc/self/mountinfo");
+    folder = Deno.realPathSync(folderOf(path));
+  } catch {
+    return;
+  }
+  const type = fileSystemType(mountInfo, folder);
+  if (type !== undefined && NETWORK_FILE_SYSTEMS.test(type)) {
+    throw new DatabaseError(
+      `The embedded store "${path}" is on a network file system (${type}), where SQLite's ` +
+        "write-ahead log is not safe: keep it on a local disk (--db sqlite:<file>), or use a " +
+        "PostgreSQL server",
+    );
+  }
+}
+
+const NETWORK_FILE_SYSTEMS =
+  /^(nfs4?|cifs|smb3?|smbfs|ncpfs|afs|9p|ceph|glusterfs|fuse\.(sshfs|s3fs|gcsfuse|rclone))$/;
+
+/** The type of the file system that holds `absolutePath`, from /proc/self/mountinfo's text. */
+export function fileSystemType(mountInfo: string, absolutePath: string): string | undefined {
+  let best: { mountPoint: string; type: string } | undefined;
+  for (const line of mountInfo.split("\n")) {
+    const fields = line.split(" ");
+    const separator = fields.indexOf("-");
+    if (fields.length < 5 || separator === -1) continue;
+    // Spaces and the like are octal escapes there: "/mnt/my\040share".
+    const mountPoint = fields[4].replace(
+      /\\([0-7]{3})/g,
+      (_, octal) => String.fromCharCode(parseInt(octal, 8)),
+    );
+    const inside = mountPoint === "/" || absolutePath === mountPoint ||
+      absolutePath.startsWith(`${mountPoint}/`);
+    if (inside && (best === undefined || mountPoint.length >= best.mountPoint.length)) {
+      best = { mountPoint, type: fields[separator + 1] };
+    }
+  }
+  return best?.type;
+}
+
+async function ensureFolder(path: string): Promise<void> {
+  try {
+    await Deno.mkdir(folderOf(path), { recursive: true });
+  } catch (error) {
+    throw new DatabaseError(
+      `Cannot create the folder of the embedded store "${path}": ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+function folderOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash === -1 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// SQLite's primary result codes (https://sqlite.org/rescode.html); node:sqlite reports extended
+// ones in errcode, whose low byte is the primary.
+const SQLITE_BUSY = 5;
+const SQLITE_READONLY = 8;
+const SQLITE_IOERR = 10;
+const SQLITE_CORRUPT = 11;
+const SQLITE_FULL = 13;
+const SQLITE_CANTOPEN = 14;
+const SQLITE_PROTOCOL = 15;
+const SQLITE_NOTADB = 26;
+
+function resultCode(error: unknown): number | undefined {
+  const code = (error as { errcode?: unknown })?.errcode;
+  return typeof code === "number" ? code & 0xff : undefined;
+}
+
+function isBusy(error: unknown): boolean {
+  return resultCode(error) === SQLITE_BUSY;
+}
+
+/** One clear line for each way the store's file can fail; other errors pass through unchanged. */
+export function translateSqliteError(error: unknown, path: string): unknown {
+  if (!(error instanceof Error) || error instanceof DatabaseError) return error;
+  const code = resultCode(error);
+  const store = `The embedded store "${path}"`;
+  // node:sqlite's exec() throws without a result code: still the store's failure, in one line.
+  if (code === undefined) {
+    const fromSqlite = (error as { code?: unknown }).code === "ERR_SQLITE_ERROR";
+    return fromSqlite
+      ? new DatabaseError(`${store} failed: ${error.message}`, { cause: error })
+      : error;
+  }
+  const make = (text: string) => new DatabaseError(text, { cause: error });
+  switch (code) {
+    case SQLITE_BUSY:
+      return make(
+        `${store} stayed locked by another dpo process: retry later or raise --connect-timeout`,
+      );
+    case SQLITE_NOTADB:
+      return make(
+        `${store} is not a SQLite database (${error.message}): name the right file with ` +
+          "--db sqlite:<file>, or move this one aside",
+      );
+    case SQLITE_CORRUPT:
+      return make(
+        `${store} is damaged (${error.message}): restore it from a backup, or move it aside to ` +
+          "start afresh",
+      );
+    case SQLITE_READONLY:
+      return make(
+        `${store} cannot be written (${error.message}): give this user write access to the ` +
+          "file and its folder",
+      );
+    case SQLITE_CANTOPEN:
+      return make(
+        `Cannot open ${store.charAt(0).toLowerCase()}${store.slice(1)} (${error.message}): ` +
+          "check that the path names a file in a folder this user may write",
+      );
+    case SQLITE_FULL:
+      return make(
+        `${store} could not be written: the disk is full; nothing was written: free some ` +
+          "space and run the command again",
+      );
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+      return make(
+        `${store} could not be read or written (${error.message}): keep it on a local disk ` +
+          "(network file systems are not supported) and check the disk",
+      );
+  }
+  return make(`${store} failed: ${error.message}`);
+}
