@@ -42,7 +42,7 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
   if (target.kind === "sqlite") {
     // Loaded on demand: neither store pays for the other's driver.
     const { openSqliteStore } = await import("./sqlite_store.ts");
-    return await openSqliteStore({
+    return openSqliteStore({
       path: target.path,
       busyTimeoutSeconds: options.connectTimeoutSeconds,
       log: options.log,

@@ -29,7 +29,7 @@ const ADOPTED_FROM_PYTHON = "adopted from the Python DPO at alembic revision";
 
 /** Brings the database to `target` ("head" or a revision), adopting a Python-tool database. */
 export async function upgrade(store: Store, target: string, log: Log): Promise<string[]> {
-  const migrations = await loadMigrations(store.dialect);
+  const migrations = loadMigrations(store.dialect);
   const targetIndex = target === "head"
     ? migrations.length - 1
     : findRevision(migrations, target, "db upgrade");
@@ -59,7 +59,7 @@ export async function upgrade(store: Store, target: string, log: Log): Promise<s
  * never waits for a writer, so that the embedded store checks its schema on every command.
  */
 export async function isAtRevision(store: Queryable, target: string): Promise<boolean> {
-  const names = await migrationNames(store.dialect);
+  const names = migrationNames(store.dialect);
   const wanted = target === "head" ? names : names.slice(0, names.indexOf(target) + 1);
   if (!await versionTableExists(store)) return false;
   const applied = await appliedNames(store);
@@ -68,7 +68,7 @@ export async function isAtRevision(store: Queryable, target: string): Promise<bo
 
 /** Reverts migrations down to `target`: a revision, "-N" steps or "base" (removes everything). */
 export async function downgrade(store: Store, target: string, log: Log): Promise<string[]> {
-  const migrations = await loadMigrations(store.dialect);
+  const migrations = loadMigrations(store.dialect);
   // Checked first: an unknown revision is a usage error even when there is nothing to revert.
   if (target !== "base" && !/^-\d+$/.test(target)) findRevision(migrations, target, "db downgrade");
   let droppedAlembicTable = false;
@@ -100,7 +100,7 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
 
 /** Every migration with when it was applied (null when pending), oldest first. */
 export async function history(store: Queryable): Promise<MigrationStatus[]> {
-  const migrations = await loadMigrations(store.dialect);
+  const migrations = loadMigrations(store.dialect);
   const rows = await versionTableExists(store)
     ? await store.query<{ version: string; applied_on: string; note: string | null }>(
       `SELECT version, ${
@@ -120,7 +120,7 @@ export async function history(store: Queryable): Promise<MigrationStatus[]> {
 export async function currentRevision(store: Queryable): Promise<string | null> {
   if (await versionTableExists(store)) {
     const applied = await appliedNames(store);
-    const names = await migrationNames(store.dialect);
+    const names = migrationNames(store.dialect);
     return names.filter((name) => applied.has(name)).at(-1) ?? null;
   }
   const alembic = await CATALOGS[store.dialect].alembicRevision(store);
@@ -128,8 +128,8 @@ export async function currentRevision(store: Queryable): Promise<string | null> 
 }
 
 /** The name of the newest migration dpo ships (the same on both stores). */
-export async function headRevision(): Promise<string> {
-  return (await migrationNames("postgres")).at(-1)!;
+export function headRevision(): string {
+  return migrationNames("postgres").at(-1)!;
 }
 
 /** What a migration run asks of the database, written once per dialect. */

@@ -32,23 +32,24 @@ const FOLDERS: Record<Dialect, URL> = {
 const FILE_NAME = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
 /** Every migration's name ("0001_python_schema"), oldest first, without reading the files. */
-export async function migrationNames(dialect: Dialect): Promise<string[]> {
-  return (await migrationFileNames(dialect)).map((fileName) => fileName.replace(/\.sql$/, ""));
+export function migrationNames(dialect: Dialect): string[] {
+  return migrationFileNames(dialect).map((fileName) => fileName.replace(/\.sql$/, ""));
 }
 
-async function migrationFileNames(dialect: Dialect): Promise<string[]> {
+// Read synchronously: the embedded store checks its revision on every command, and each
+// asynchronous read would cost an event-loop turn.
+function migrationFileNames(dialect: Dialect): string[] {
   const names: string[] = [];
-  for await (const entry of Deno.readDir(FOLDERS[dialect])) {
+  for (const entry of Deno.readDirSync(FOLDERS[dialect])) {
     if (entry.isFile && FILE_NAME.test(entry.name)) names.push(entry.name);
   }
   return names.sort();
 }
 
 /** Every migration of a dialect, oldest first. */
-export async function loadMigrations(dialect: Dialect): Promise<Migration[]> {
-  const names = await migrationFileNames(dialect);
-  return await Promise.all(names.map(async (fileName) => {
-    const text = await Deno.readTextFile(new URL(fileName, FOLDERS[dialect]));
+export function loadMigrations(dialect: Dialect): Migration[] {
+  return migrationFileNames(dialect).map((fileName) => {
+    const text = Deno.readTextFileSync(new URL(fileName, FOLDERS[dialect]));
     const blocks = splitBlocks(text, fileName);
     const up = blocks.get("migrate:up");
     const down = blocks.get("migrate:down");
@@ -56,7 +57,7 @@ export async function loadMigrations(dialect: Dialect): Promise<Migration[]> {
       throw new TypeError(`Migration ${fileName} needs "-- migrate:up" and "-- migrate:down"`);
     }
     return { revision: fileName.slice(0, 4), name: fileName.replace(/\.sql$/, ""), up, down };
-  }));
+  });
 }
 
 /** The adoption steps from one alembic revision to the last, in order. */

@@ -16,23 +16,30 @@ export interface SqliteOptions {
 }
 
 /**
- * Opens (creating on first use) the store file. The file is attached as schema `dpo`, so every
- * statement names its tables as on PostgreSQL (`dpo.execution`) and a user's `sqlite3` shell
- * sees the same table and column names.
+ * Opens (creating on first use) the store file. Its tables have PostgreSQL's names without the
+ * schema (`execution`), which a user's `sqlite3` shell shows as they are; dpo's statements name
+ * them as on PostgreSQL (`dpo.execution`), and inSqliteSchema() maps that schema to the file.
  */
-export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
+export function openSqliteStore(options: SqliteOptions): Store {
   const display = `sqlite:${options.path}`;
-  await refuseEarlierStore(options.path);
-  await ensureFolder(options.path);
+  // Synchronous file checks: each asynchronous one costs an event-loop turn on every command.
+  if (!exists(options.path)) {
+    refuseEarlierStore(options.path);
+    ensureFolder(options.path);
+  }
   refuseNetworkFileSystem(options.path);
-  const db = new DatabaseSync(":memory:");
+  let db: DatabaseSync;
+  try {
+    // The busy timeout is set as the file opens, before WAL is switched on: that switch takes a
+    // lock others may hold (measured: 1 of 8 processes starting at once on a new file failed
+    // with "database is locked" when the timeout came second).
+    db = new DatabaseSync(options.path, { timeout: busyMilliseconds(options.busyTimeoutSeconds) });
+  } catch (error) {
+    throw translateSqliteError(error, options.path);
+  }
   const clock = new TransactionClock();
   try {
-    // busy_timeout first: switching a new file to WAL takes a lock that others may hold
-    // (measured: 1 of 8 processes starting at once failed with "database is locked" otherwise).
-    db.exec(`PRAGMA busy_timeout = ${busyMilliseconds(options.busyTimeoutSeconds)}`);
-    db.prepare("ATTACH DATABASE ? AS dpo").run(options.path);
-    const { journal_mode } = db.prepare("PRAGMA dpo.journal_mode = WAL").get() as {
+    const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as {
       journal_mode: string;
     };
     if (journal_mode !== "wal") {
@@ -114,7 +121,7 @@ class SqliteStore implements Store {
 
   exec(script: string): Promise<void> {
     try {
-      this.#db.exec(script);
+      this.#db.exec(inSqliteSchema(script));
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(translateSqliteError(error, this.#options.path));
@@ -202,11 +209,21 @@ class SqliteStore implements Store {
   #statement(text: string): StatementSync {
     let statement = this.#statements.get(text);
     if (statement === undefined) {
-      statement = this.#db.prepare(text);
+      statement = this.#db.prepare(inSqliteSchema(text));
       this.#statements.set(text, statement);
     }
     return statement;
   }
+}
+
+/**
+ * dpo's statements name its tables in schema `dpo`, as on PostgreSQL; in SQLite they live in the
+ * store file, which is schema `main`. ATTACH could name it `dpo`, but Deno allows ATTACH only to
+ * processes with every permission (it escapes the file permissions), and dpo runs with four.
+ * The text is always one of dpo's own constant statements, never user input.
+ */
+export function inSqliteSchema(statement: string): string {
+  return statement.replace(/\bdpo\./g, "main.");
 }
 
 /** PostgreSQL's $1, $2… bind in node:sqlite by name: an object keyed "1", "2"…. */
@@ -238,9 +255,9 @@ function delay(ms: number): Promise<void> {
 }
 
 /** The folder of dpo's earlier embedded store (PGlite), which held a PostgreSQL data folder. */
-async function refuseEarlierStore(path: string): Promise<void> {
+function refuseEarlierStore(path: string): void {
   const folder = folderOf(path);
-  if (await exists(path) || !await exists(`${folder}/pgdata/PG_VERSION`)) return;
+  if (!exists(`${folder}/pgdata/PG_VERSION`)) return;
   throw new DatabaseError(
     `The folder "${folder}" holds the embedded store of an earlier dpo (PGlite), which this ` +
       "dpo no longer reads; it would otherwise start an empty store and report every model as " +
@@ -296,9 +313,9 @@ export function fileSystemType(mountInfo: string, absolutePath: string): string 
   return best?.type;
 }
 
-async function ensureFolder(path: string): Promise<void> {
+function ensureFolder(path: string): void {
   try {
-    await Deno.mkdir(folderOf(path), { recursive: true });
+    Deno.mkdirSync(folderOf(path), { recursive: true });
   } catch (error) {
     throw new DatabaseError(
       `Cannot create the folder of the embedded store "${path}": ${(error as Error).message}`,
@@ -312,9 +329,9 @@ function folderOf(path: string): string {
   return slash === -1 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
-    await Deno.lstat(path);
+    Deno.lstatSync(path);
     return true;
   } catch {
     return false;

@@ -149,7 +149,7 @@ Deno.test("db downgrade 0002 from head reverts only 0003 and keeps the rows on P
 });
 
 const ADDED_COLUMNS_QUERY = `SELECT t.name || '.' || c.name AS name
-  FROM dpo.sqlite_master t, pragma_table_info(t.name, 'dpo') c
+  FROM dpo.sqlite_master t, pragma_table_info(t.name) c
   WHERE t.type = 'table' AND c.name IN ('pipeline', 'failure_reason')
   ORDER BY t.name, c.cid`;
 
@@ -206,7 +206,7 @@ Deno.test("the SQLite store has PostgreSQL's revisions, tables and columns, in t
   const onSqlite = querySqliteStore(
     file,
     `SELECT t.name || '.' || c.name AS name
-     FROM dpo.sqlite_master t, pragma_table_info(t.name, 'dpo') c
+     FROM dpo.sqlite_master t, pragma_table_info(t.name) c
      WHERE t.type = 'table' ORDER BY t.name, c.cid`,
   );
   assertEquals(onSqlite, onPostgres.map((row) => ({ ...row })));

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { inSqliteSchema } from "../../src/store/sqlite_store.ts";
 import type { CliOptions, CliResult } from "./cli.ts";
 import { dpoOk } from "./cli.ts";
 import { decodeOutput } from "../../scripts/lib/captured_command.ts";
@@ -72,22 +73,20 @@ export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTes
 }
 
 /**
- * Rows of one query on a SQLite store file, attached as schema `dpo` as dpo attaches it; any
- * number of dpo processes may use the store meanwhile.
+ * Rows of one query on a SQLite store file, its tables named `dpo.…` as dpo's statements name them
+ * (inSqliteSchema); any number of dpo processes may use the store meanwhile.
  */
 export function querySqliteStore(
   file: string,
   query: string,
   params: readonly unknown[] = [],
 ): Record<string, unknown>[] {
-  const db = new DatabaseSync(":memory:");
+  const db = new DatabaseSync(file, { timeout: 10_000 });
   try {
-    db.exec("PRAGMA busy_timeout = 10000");
-    db.prepare("ATTACH DATABASE ? AS dpo").run(file);
     // $1, $2… as dpo writes them bind by name in node:sqlite.
     const named = Object.fromEntries(params.map((value, i) => [i + 1, value as SQLInputValue]));
     // Code-point order is SQLite's own (BINARY): the tests' `COLLATE "C"` means the same there.
-    const text = query.replaceAll('COLLATE "C"', "COLLATE BINARY");
+    const text = inSqliteSchema(query).replaceAll('COLLATE "C"', "COLLATE BINARY");
     return db.prepare(text).all(named).map((row) => ({ ...row }));
   } finally {
     db.close();
