@@ -8,9 +8,10 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { decodeOutput } from "../../scripts/lib/captured_command.ts";
+import { decodeOutput, runCaptured } from "../../scripts/lib/captured_command.ts";
 import { type CliResult, dpoOk, runDpo } from "../helpers/cli.ts";
 import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
+import { runShortPipeline } from "../helpers/short_pipeline.ts";
 import {
   assertCleanFailure,
   openStoreUnderTest,
@@ -324,4 +325,20 @@ Deno.test({
         "4a45092ccf992ea92250053a80b931b787924ba61648f420555511b84f10ab6c\n",
     );
   },
+});
+
+Deno.test("on SQLite every command works with only the four permissions the compiled binary has", async () => {
+  await using folder = await temporaryFolder();
+  // As `deno task compile` bakes them in: no -A (Deno refuses ATTACH and VACUUM without it).
+  const leastPermissions = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+  const dpo = (args: readonly string[]) =>
+    runCaptured(Deno.execPath(), ["run", "--quiet", ...leastPermissions, MAIN, ...args], {
+      cwd: folder.path,
+      env: { DPO_DATABASE_URL: "", DPO_PIPELINE: "" },
+    });
+  await runShortPipeline(dpo, `${folder.path}/models`);
+  assertEquals(
+    querySqliteStore(`${folder.path}/.dpo/dpo.sqlite`, "SELECT count(*) AS n FROM dpo.execution"),
+    [{ n: 3 }],
+  );
 });
