@@ -30,7 +30,11 @@ CREATE TABLE dpo.execution_step (
     CONSTRAINT execution_step_execution_id_fkey FOREIGN KEY (execution_id)
         REFERENCES execution (execution_id)
 );
--- WITHOUT ROWID: the rows live in the primary key's tree, one tree fewer to write per model.
+-- The rows live in one tree ordered by step and model name (WITHOUT ROWID, clustered on that key):
+-- a step's models are written side by side in name order, and compare-step-models reads them by
+-- lookups in that tree alone. PostgreSQL's key, execution_step_model_id, is unique by how dpo makes
+-- it (the step id's first 80 bits, then the row number); a second tree to enforce it would double
+-- what each model costs to write (measured: 200,000 models 1.7 s here, 2.3-2.9 s with it).
 CREATE TABLE dpo.execution_step_model (
     execution_step_model_id text NOT NULL,
     created_on text DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now')) NOT NULL,
@@ -38,7 +42,7 @@ CREATE TABLE dpo.execution_step_model (
     execution_step_id text NOT NULL,
     model_name text NOT NULL CHECK (length(model_name) <= 250),
     checksum text NOT NULL CHECK (length(checksum) <= 100),
-    CONSTRAINT execution_step_model_pkey PRIMARY KEY (execution_step_model_id),
+    CONSTRAINT execution_step_model_step_name_pkey PRIMARY KEY (execution_step_id, model_name),
     CONSTRAINT execution_step_model_execution_step_id_fkey FOREIGN KEY (execution_step_id)
         REFERENCES execution_step (execution_step_id)
 ) WITHOUT ROWID;

