@@ -17,14 +17,14 @@ Deno.test("prepareArgv() keeps the Python tool's argv forms working", async (t) 
       },
     },
     {
-      name: "-id becomes --execution-id",
-      input: ["init-execution", "-id", "abc"],
-      expected: { argv: ["init-execution", "--execution-id", "abc"] },
+      name: "-l without a value (it is optional) skips no URL",
+      input: ["-l", "postgresql://u:p@h/db", "init-execution"],
+      expected: { argv: ["-l", "postgresql://u:p@h/db", "init-execution"] },
     },
     {
-      name: "-id=<uuid> becomes --execution-id=<uuid>",
-      input: ["init-execution", "-id=abc"],
-      expected: { argv: ["init-execution", "--execution-id=abc"] },
+      name: "-l followed by an option takes no value",
+      input: ["-l", "--format", "json", "pglite:s", "init-execution"],
+      expected: { argv: ["-l", "--format", "json", "init-execution"], positionalUrl: "pglite:s" },
     },
     {
       name: "a command first leaves everything as is",
