@@ -459,7 +459,11 @@ Deno.test("--log-level is accepted in any case, before or after the command", as
     ]
   ) {
     const result = await runDpo(args);
-    assertEquals([result.code, result.stdout], [0, "\n"], result.stderr);
+    assertEquals(
+      [result.code, result.stdout],
+      [0, "NO_LAST_SUCCESSFUL_EXECUTION\n"],
+      result.stderr,
+    );
     assertMatch(result.stderr, / - dpo - DEBUG - /);
   }
   assertEquals(await runDpo([db.url, "complete-execution", UNKNOWN_ID, "-l", "critical"]), {

@@ -326,7 +326,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
   const l2 = await dpo.line(["init-step", e2, "LOAD", root, "load/*.sql"]);
   assertMatch(l2, UUID);
   // The seed's answer is still added and modified only; --name-status adds the deletions.
-  assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B,Z,a");
+  assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B Z a");
   if (rendering) {
     assertEquals(await dpo.run(["compare-step-models", l2, e1, "--name-status"]), {
       code: 0,
@@ -346,7 +346,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
     previous_execution_id: e1,
     ...loadChanges,
   });
-  assertEquals(await dpo.line(["compare-models", e1, e2, "load"]), "B,Z,a");
+  assertEquals(await dpo.line(["compare-models", e1, e2, "load"]), "B Z a");
   if (rendering) {
     assertEquals(await dpo.read(["compare-models", e1, e2, "load"]), {
       execution_id: e2,
@@ -789,7 +789,10 @@ async function pipelinesApart(store: StoreUnderTest): Promise<void> {
   // --pipeline wins over DPO_PIPELINE.
   assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"], envB), a1);
   // c has only an unfinished run; "nope" has none.
-  assertEquals(await dpo.line(["--pipeline", "c", "get-last-successful-execution"]), "");
+  assertEquals(
+    await dpo.line(["--pipeline", "c", "get-last-successful-execution"]),
+    "NO_LAST_SUCCESSFUL_EXECUTION",
+  );
   if (rendering) {
     assertEquals(await dpo.read(["--pipeline", "nope", "get-last-successful-execution"]), {
       execution_id: null,

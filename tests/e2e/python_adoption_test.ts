@@ -442,17 +442,17 @@ for (const revision of PYTHON_REVISIONS) {
 
       // The old step is named "load" (or "LOAD" at c5c34dd0b8f2); c was deleted, so is not listed.
       assertEquals(
-        await runDpo([db.url, "compare-step-models", stepId, LAST_SUCCESSFUL, "--separator", " "]),
-        { code: 0, stdout: "b d\n", stderr: "" },
+        await runDpo([db.url, "compare-step-models", stepId, LAST_SUCCESSFUL, "--separator", ","]),
+        { code: 0, stdout: "b,d\n", stderr: "" },
       );
       assertEquals(await runDpo([db.url, "compare-step-models", stepId, LAST_SUCCESSFUL]), {
         code: 0,
-        stdout: "b,d\n",
+        stdout: "b d\n",
         stderr: "",
       });
       assertEquals(
         await runDpo([db.url, "compare-models", LAST_SUCCESSFUL, executionId, "load"]),
-        { code: 0, stdout: "b,d\n", stderr: "" },
+        { code: 0, stdout: "b d\n", stderr: "" },
       );
 
       await dpoOk([db.url, "complete-step", stepId]);
