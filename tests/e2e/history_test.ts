@@ -897,7 +897,8 @@ Deno.test("completions bash, zsh and fish print scripts that name every command"
   assertCleanFailure(tcsh, 2, /^error: Shell "tcsh" is not supported: choose bash, zsh or fish$/);
   assertEquals([missing.code, missing.stdout], [2, ""]);
 
-  // bash accepts the script, and completing "fail-" and "--pi" offers the right words.
+  // bash accepts the script, and completing "fail-" and "--pi" offers the right words, and after
+  // a command its own options too.
   await using folder = await temporaryFolder();
   const script = `${folder.path}/dpo.bash`;
   await Deno.writeTextFile(script, bash.stdout);
@@ -907,11 +908,18 @@ Deno.test("completions bash, zsh and fish print scripts that name every command"
     `COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _dpo; ` +
     'printf "%s\\n" "${COMPREPLY[@]}" | sort | paste -sd " "';
   const offered = await new Deno.Command("bash", {
-    args: ["-c", `source "$1"; ${complete("dpo fail-")}; ${complete("dpo --pi")}`, "bash", script],
+    args: [
+      "-c",
+      `source "$1"; ${complete("dpo fail-")}; ${complete("dpo --pi")}; ` +
+      `${complete("dpo complete-step s --r")}; ${complete("dpo persist-models --r")}; ` +
+      complete("dpo get-last-successful-execution --if"),
+      "bash",
+      script,
+    ],
     stdin: "null",
   }).output();
   assertEquals(
     [offered.code, new TextDecoder().decode(offered.stdout)],
-    [0, "fail-execution fail-step\n--pipeline\n"],
+    [0, "fail-execution fail-step\n--pipeline\n--rows-processed\n\n--if-none\n"],
   );
 });
