@@ -473,7 +473,7 @@ for (const revision of PYTHON_REVISIONS) {
       );
       assertEquals(
         await dpoOk([db.url, "--pipeline", "other", "get-last-successful-execution"]),
-        "",
+        "NO_LAST_SUCCESSFUL_EXECUTION",
       );
 
       // The Python tool never names the new columns, and what it writes still lands in "default".
