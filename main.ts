@@ -3,6 +3,7 @@ import { CommandLineError, CommandLineExit } from "./src/cli/parser.ts";
 import { runCli } from "./src/cli/program.ts";
 import { exitCodeFor } from "./src/errors.ts";
 import { redactSecrets } from "./src/config.ts";
+import { isLogging } from "./src/log.ts";
 
 function describeFailure(error: unknown, verbose: boolean): string {
   if (!(error instanceof Error)) return String(error);
@@ -70,10 +71,8 @@ if (import.meta.main) {
       console.error(`error: ${message} (see "dpo --help")`);
       exitCode = exitCodeFor(error);
     } else {
-      const verbose = args.some((a, i) =>
-        /^(-l|--log-level)$/.test(args[i - 1] ?? "") && a.toUpperCase() === "DEBUG" ||
-        /^--log-level=debug$/i.test(a)
-      );
+      // Set before any command runs, from --log-level however it was written (--log debug).
+      const verbose = isLogging("DEBUG");
       const message = redactSecrets(describeFailure(error, verbose), passwordsInArgs(args));
       console.error(`error: ${message}`);
       exitCode = exitCodeFor(error);

@@ -32,9 +32,12 @@ const RUN_PERMISSIONS = [
 
 async function runPipeline(run: number): Promise<void> {
   console.log(`\n== Execution ${run} ==`);
+  // NO_LAST_SUCCESSFUL_EXECUTION on the first run, passed on as it is: compare-step-models then
+  // lists every model.
   const previous = await dpo("get-last-successful-execution");
   const executionId = await dpo("init-execution");
-  console.log(`execution ${executionId} (previous successful: ${previous || "none"})`);
+  const shownPrevious = previous === "NO_LAST_SUCCESSFUL_EXECUTION" ? "none" : previous;
+  console.log(`execution ${executionId} (previous successful: ${shownPrevious})`);
   const steps = [
     { name: "LOAD", base: "models/load", patterns: ["**/*.csv", "**/*.json"] },
     { name: "TRANSFORM", base: "models/transform", patterns: ["**/*.sql"] },
@@ -45,9 +48,9 @@ async function runPipeline(run: number): Promise<void> {
     const changes = JSON.parse(
       await dpo("compare-step-models", stepId, previous, "--format", "json"),
     ) as { changed: string[]; deleted: string[] };
-    const deleted = changes.deleted.length ? ` (deleted: ${changes.deleted.join(",")})` : "";
+    const deleted = changes.deleted.length ? ` (deleted: ${changes.deleted.join(" ")})` : "";
     console.log(
-      `${step.name.padEnd(9)} changed: ${changes.changed.join(",") || "(nothing)"}${deleted}`,
+      `${step.name.padEnd(9)} changed: ${changes.changed.join(" ") || "(nothing)"}${deleted}`,
     );
     await dpo("complete-step", stepId, "--rows-processed", "1000", "--log-level", "WARNING");
   }

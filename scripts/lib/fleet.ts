@@ -9,6 +9,9 @@ import type postgres from "postgres";
 
 import type { CommandOutput } from "./captured_command.ts";
 
+/** What get-last-successful-execution prints when there is none. */
+const NO_LAST_SUCCESSFUL_EXECUTION = "NO_LAST_SUCCESSFUL_EXECUTION";
+
 /** What one dpo command printed and how it exited. */
 export type DpoOutput = CommandOutput;
 
@@ -27,7 +30,7 @@ export interface CommandRecord {
 /** What one agent ran and printed. */
 export interface AgentRun {
   agent: number;
-  /** get-last-successful-execution's answer: "" when there was none. */
+  /** get-last-successful-execution's answer (NO_LAST_SUCCESSFUL_EXECUTION: none); "" if unasked. */
   previous: string;
   /** When that answer arrived (ms since the epoch): the previous was completed by then. */
   previousSeenAt: number;
@@ -119,7 +122,10 @@ export async function runAgent(
     }
     return stdout;
   };
-  const previous = await dpo(["get-last-successful-execution"], /^(|[0-9a-f-]{36})$/);
+  const previous = await dpo(
+    ["get-last-successful-execution"],
+    new RegExp(`^(${NO_LAST_SUCCESSFUL_EXECUTION}|[0-9a-f-]{36})$`),
+  );
   if (previous === null) return result;
   result.previous = previous;
   result.previousSeenAt = Date.now();
@@ -130,7 +136,7 @@ export async function runAgent(
     const folder = `${options.modelsRoot}/${step.folder}`;
     const stepId = await dpo(["init-step", executionId, step.name, folder, step.pattern], UUID);
     if (stepId === null) return result;
-    const changed = await dpo(["compare-step-models", stepId, previous], /^[\w,]*$/);
+    const changed = await dpo(["compare-step-models", stepId, previous], /^[\w ]*$/);
     if (changed === null) return result;
     result.steps.push({ name: step.name, stepId, changed });
     if (await dpo(["complete-step", stepId, "--rows-processed", "1"], /^$/) === null) {
@@ -198,7 +204,7 @@ function expectedChanged(agent: number, previousAgent: number | null, stepName: 
   const mine = agentModels(agent)[stepName];
   const theirs = previousAgent === null ? {} : agentModels(previousAgent)[stepName];
   return Object.keys(mine).filter((name) => theirs[name] !== mine[name])
-    .sort((a, b) => a < b ? -1 : a > b ? 1 : 0).join(",");
+    .sort((a, b) => a < b ? -1 : a > b ? 1 : 0).join(" ");
 }
 
 /** A store's rows, read outside dpo: on PostgreSQL (postgresFleetStore) or a SQLite file. */
@@ -280,7 +286,10 @@ export async function checkFleet(
   }
   let storedSteps = 0;
   for (const run of runs) {
-    const previousRun = run.previous === "" ? null : byExecution.get(run.previous);
+    // "" when the agent stopped before it asked.
+    const previousRun = run.previous === NO_LAST_SUCCESSFUL_EXECUTION || run.previous === ""
+      ? null
+      : byExecution.get(run.previous);
     if (previousRun === undefined || previousRun?.agent === run.agent) {
       problems.push(`agent ${run.agent} was given ${run.previous} as previous: not a fleet run`);
       continue;

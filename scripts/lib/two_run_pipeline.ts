@@ -94,10 +94,10 @@ interface Expected {
 }
 
 const FIRST_RUN: Record<string, Expected> = {
-  LOAD: { changed: "contacts,currencies,customers,invoices", models: 4 },
-  TRANSFORM: { changed: "revenue,stg_customers,stg_invoices", models: 3 },
+  LOAD: { changed: "contacts currencies customers invoices", models: 4 },
+  TRANSFORM: { changed: "revenue stg_customers stg_invoices", models: 3 },
   BULK: {
-    changed: Array.from({ length: BULK_FILES }, (_, i) => bulkName(i)).join(","),
+    changed: Array.from({ length: BULK_FILES }, (_, i) => bulkName(i)).join(" "),
     models: BULK_FILES,
   },
 };
@@ -105,7 +105,7 @@ const FIRST_RUN: Record<string, Expected> = {
 const SECOND_RUN: Record<string, Expected> = {
   LOAD: { changed: "invoices", models: 3 },
   TRANSFORM: { changed: "stg_payments", models: 4 },
-  BULK: { changed: `part_0041,${bulkName(BULK_FILES)}`, models: BULK_FILES + 1 },
+  BULK: { changed: `part_0041 ${bulkName(BULK_FILES)}`, models: BULK_FILES + 1 },
 };
 
 function describe(args: readonly string[], output: DpoOutput): string {
@@ -171,7 +171,7 @@ async function runOnce(
     expect(`init-step ${step.name}`, stepId).toBe(UUID);
     const changed = await ok(run, ["compare-step-models", stepId, execution.previous]);
     expect(`compare-step-models ${step.name}`, changed).toBe(expected.changed);
-    const shown = changed.length > 80 ? `${changed.split(",").length} models` : changed;
+    const shown = changed.length > 80 ? `${changed.split(" ").length} models` : changed;
     options.report?.(`  ${step.name.padEnd(9)} changed: ${shown}`);
     await completeStep(run, { id: stepId, name: step.name, models: expected.models });
   }
@@ -190,9 +190,11 @@ async function runOnce(
 export async function runTwoExecutionPipeline(options: TwoRunOptions): Promise<void> {
   await writeFirstModels(options.hostModels);
   const none = await ok(options.run, ["get-last-successful-execution"]);
-  expect("get-last-successful-execution on an empty store", none).toBe("");
+  expect("get-last-successful-execution on an empty store", none).toBe(
+    "NO_LAST_SUCCESSFUL_EXECUTION",
+  );
   options.report?.("execution 1 (no previous execution):");
-  const first = await runOnce(options, { expected: FIRST_RUN, previous: "" });
+  const first = await runOnce(options, { expected: FIRST_RUN, previous: none });
   await changeModels(options.hostModels);
   options.report?.(
     "execution 2 (invoices edited, currencies deleted, stg_payments added, 2 bulk files):",

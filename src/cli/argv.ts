@@ -1,15 +1,16 @@
-/** Rewrites dpo's argv into what the parser reads, keeping the Python tool's forms working. */
+/** Takes the Python tool's database URL before the command out of dpo's argv. */
 
 /** Global options that take a value, so the scan for the positional URL skips their values. */
 const OPTIONS_WITH_VALUES = new Set([
-  "-l",
-  "--log-level",
   "--db",
   "--connect-timeout",
   "--statement-timeout",
   "--format",
   "--pipeline",
 ]);
+
+/** Global options whose value may be left out (argparse's `nargs='?'`): `-l` alone is INFO. */
+const OPTIONS_WITH_OPTIONAL_VALUES = new Set(["-l", "--log-level"]);
 
 /** The argv for the parser, and the database URL given before the command, if any. */
 export interface PreparedArgv {
@@ -18,23 +19,21 @@ export interface PreparedArgv {
 }
 
 /**
- * `-id <uuid>` (argparse's single-dash long option) becomes `--execution-id`: the parser would
- * read it as `-i d`. A database URL before the command (`dpo postgresql://… init-execution`)
- * is taken out, since the parser would take it for an unknown command.
+ * A database URL before the command (`dpo postgresql://… init-execution`) is taken out, since
+ * the parser would take it for an unknown command. Expects option names already expanded
+ * (Command.expandOptionNames), so that `--d <url>` is seen as `--db <url>`.
  */
 export function prepareArgv(rawArgv: readonly string[]): PreparedArgv {
-  const argv = rawArgv.map((arg) =>
-    arg === "-id"
-      ? "--execution-id"
-      : arg.startsWith("-id=")
-      ? `--execution-id=${arg.slice(4)}`
-      : arg
-  );
+  const argv = [...rawArgv];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") break;
     if (OPTIONS_WITH_VALUES.has(arg)) {
       i++;
+      continue;
+    }
+    if (OPTIONS_WITH_OPTIONAL_VALUES.has(arg)) {
+      if (i + 1 < argv.length && !argv[i + 1].startsWith("-")) i++;
       continue;
     }
     if (arg.startsWith("-")) continue;

@@ -37,9 +37,13 @@ export class CliContext {
   #program: Command;
   #positionalUrl: string | undefined;
 
-  constructor(program: Command, positionalUrl: string | undefined) {
+  constructor(program: Command) {
     this.#program = program;
-    this.#positionalUrl = positionalUrl;
+  }
+
+  /** The database URL given before the command, taken out of argv before parsing. */
+  set positionalUrl(url: string | undefined) {
+    this.#positionalUrl = url;
   }
 
   /** The store this invocation names: positional URL, --db, DPO_DATABASE_URL, else .dpo/. */

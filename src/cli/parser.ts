@@ -75,6 +75,11 @@ export class Command {
     return this.#name;
   }
 
+  /** The other names the command answers to. */
+  aliases(): readonly string[] {
+    return this.#aliases;
+  }
+
   /** Another name the command answers to; the first is shown in its help. */
   alias(alias: string): this {
     this.#aliases.push(alias);
@@ -145,7 +150,38 @@ export class Command {
     settings: { helpWidth?: HelpWidth } = {},
   ): Promise<void> {
     if (settings.helpWidth) this.#helpWidth = settings.helpWidth;
-    await this.#parseCommand([], [...argv]);
+    await this.#parseCommand([], this.expandOptionNames(argv));
+  }
+
+  /**
+   * `argv` with each option written in a form argparse also read replaced by its declared name:
+   * an unambiguous prefix of a long option (`--rows 5`, `--exec=…`), a single-dash long name or
+   * its prefix (`-id`, `-i`), a short option joined to its value by `=` (`-r=5`). Which options
+   * count depends on where the argument stands: before a subcommand's name only the enclosing
+   * commands' options, after it theirs and the subcommand's. Option values and everything after
+   * `--` are kept as they are. Throws a CommandLineError for a prefix of several options.
+   */
+  expandOptionNames(argv: readonly string[]): string[] {
+    const expanded: string[] = [];
+    let subcommand: Command | undefined; // the innermost subcommand named so far
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i];
+      const scope = subcommand ?? this;
+      if (arg === "--") {
+        expanded.push(...argv.slice(i));
+        break;
+      }
+      if (!looksLikeOption(arg)) {
+        subcommand = scope.#findCommand(arg) ?? subcommand;
+        expanded.push(arg);
+        continue;
+      }
+      const { name, option, valueAttached } = scope.#resolveOptionName(arg);
+      expanded.push(name);
+      if (!option?.takesValue || valueAttached || i + 1 >= argv.length) continue;
+      if (!option.valueOptional || canBeOptionalValue(argv[i + 1])) expanded.push(argv[++i]);
+    }
+    return expanded;
   }
 
   /** The help text on `stream`, wrapped as it would be printed. */
@@ -204,6 +240,12 @@ export class Command {
       if (option) {
         if (!option.takesValue) {
           this.#setOption(option, true);
+        } else if (option.valueOptional) {
+          if (i < args.length && canBeOptionalValue(args[i])) {
+            this.#setOption(option, args[i++]);
+          } else {
+            this.#resetOption(option);
+          }
         } else if (i < args.length) {
           this.#setOption(option, args[i++]);
         } else {
@@ -247,6 +289,59 @@ export class Command {
       throw new CommandLineExit(`${this.#version}\n`, "stdout", 0);
     }
     this.#optionValues[option.attributeName] = value;
+  }
+
+  // argparse's `nargs='?'` with `const` equal to the default: given bare, the option is as if
+  // not given (`--rows-processed` alone records no row count).
+  #resetOption(option: Option): void {
+    if (option.defaultValue === undefined) delete this.#optionValues[option.attributeName];
+    else this.#optionValues[option.attributeName] = option.defaultValue;
+  }
+
+  // What argparse made of an argument that looks like an option, among the options of this
+  // command and the commands around it; an option it does not know is left for #parseOptions.
+  #resolveOptionName(
+    arg: string,
+  ): { name: string; option?: Option; valueAttached: boolean } {
+    const inScope = [...new Set(this.#lineage().flatMap((command) => command.#visibleOptions()))];
+    const exact = inScope.find((option) => option.is(arg));
+    if (exact) {
+      const name = arg === exact.singleDashLong ? exact.canonicalName : arg;
+      return { name, option: exact, valueAttached: false };
+    }
+    const equals = arg.indexOf("=");
+    const typed = equals > 0 ? arg.slice(0, equals) : arg;
+    const value = equals > 0 ? arg.slice(equals) : "";
+    if (!arg.startsWith("--")) {
+      const short = inScope.find((option) => option.short === arg.slice(0, 2));
+      if (short) {
+        // `-r=5` is `-r 5` to argparse, as `-r5`; commander would have read "=5".
+        const rewritten = short.takesValue && arg[2] === "=" && short.long;
+        return { name: rewritten ? short.long + value : arg, option: short, valueAttached: true };
+      }
+    }
+    const named = inScope.find((option) => option.is(typed));
+    const prefixOf = (option: Option) =>
+      arg.startsWith("--")
+        ? option.long?.startsWith(typed)
+        // A single-dash prefix names a single-dash long option only, and only without `=`.
+        : equals < 0 && option.singleDashLong?.startsWith(typed);
+    // The innermost command's option first, should a subcommand redeclare an enclosing one's.
+    const candidates = named ? [named] : inScope.filter((option, i) =>
+      prefixOf(option) &&
+      inScope.findIndex((other) => other.canonicalName === option.canonicalName) === i
+    );
+    if (candidates.length > 1) {
+      const names = candidates.map((option) => option.canonicalName);
+      throw new CommandLineError(
+        `option '${typed}' is ambiguous: it could be ${names.slice(0, -1).join(", ")} or ${
+          names.at(-1)
+        }`,
+      );
+    }
+    if (candidates.length === 0) return { name: arg, valueAttached: false };
+    const option = candidates[0];
+    return { name: option.canonicalName + value, option, valueAttached: equals > 0 };
   }
 
   #argumentValues(args: string[]): unknown[] {
@@ -364,4 +459,10 @@ export class Command {
 
 function looksLikeOption(arg: string): boolean {
   return arg.length > 1 && arg[0] === "-";
+}
+
+// As argparse decides whether the argument after a `nargs='?'` option is its value: unless it
+// looks like an option; a negative number or text with a blank is a value.
+function canBeOptionalValue(arg: string): boolean {
+  return !looksLikeOption(arg) || /^-\d+$|^-\d*\.\d+$/.test(arg) || arg.includes(" ");
 }

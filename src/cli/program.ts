@@ -46,9 +46,8 @@ const COMMANDS = [
  * the version come back as a CommandLineExit, a wrong command line as a CommandLineError.
  */
 export async function runCli(rawArgv: readonly string[]): Promise<void> {
-  const { argv, positionalUrl } = prepareArgv(rawArgv);
   const program = new Command("dpo");
-  const cli = new CliContext(program, positionalUrl);
+  const cli = new CliContext(program);
   program
     .usage("[options] [<db-url>] <command> [command-args]")
     .description(
@@ -60,7 +59,11 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "display help")
-    .option("-l, --log-level <level>", `logging level: ${LOG_LEVELS.join(", ")}`, "INFO")
+    .option(
+      "-l, --log-level [level]",
+      `logging level: ${LOG_LEVELS.join(", ")}, any case (given bare: INFO)`,
+      "INFO",
+    )
     .option("--db <url>", "the database URL (instead of <db-url>; also DPO_DATABASE_URL)")
     .option("--format <format>", "output: text (default) or json", "text")
     .option(
@@ -83,5 +86,7 @@ export async function runCli(rawArgv: readonly string[]): Promise<void> {
       cli.wantsJson();
     });
   for (const register of COMMANDS) register(program, cli);
+  const { argv, positionalUrl } = prepareArgv(program.expandOptionNames(rawArgv));
+  cli.positionalUrl = positionalUrl;
   await program.parseAsync(argv);
 }

@@ -43,8 +43,10 @@ export async function executionDetail(
     let changed: number | null = null;
     if (previousId !== null) {
       const previousStep = await findStepByName(store, previousId, step.step_name);
-      const result = await modelChanges(store, step.execution_step_id, previousStep ?? null);
-      changed = result.changes.filter((c) => c.change !== "D").length;
+      const result = await modelChanges(store, step.execution_step_id, previousStep ?? null, {
+        deletions: false,
+      });
+      changed = result.changes.length;
     }
     steps.push({ ...step, changed_models: changed });
   }

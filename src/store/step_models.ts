@@ -64,8 +64,8 @@ export async function changedModelNames(
   stepId: string,
   previousStepId: string | null,
 ): Promise<string[]> {
-  const { changes } = await modelChanges(db, stepId, previousStepId);
-  return changes.filter((model) => model.change !== "D").map((model) => model.name);
+  const { changes } = await modelChanges(db, stepId, previousStepId, { deletions: false });
+  return changes.map((model) => model.name);
 }
 
 /** How a model differs from the previous step: Added, Modified or Deleted. */
@@ -91,7 +91,11 @@ export async function modelChanges(
   db: Queryable,
   stepId: string,
   previousStepId: string | null,
+  options: { deletions?: boolean } = {},
 ): Promise<{ changes: { name: string; change: ModelChange }[]; unchanged: number }> {
+  // Without deletions SQLite skips its anti-join, half the work (PostgreSQL's one pass finds
+  // them anyway, and they are filtered out below).
+  const deletions = options.deletions ?? true;
   const joined = {
     postgres: `SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
@@ -107,11 +111,15 @@ export async function modelChanges(
          FROM dpo.execution_step_model AS cur LEFT JOIN dpo.execution_step_model AS prev
            ON prev.execution_step_id = $2 AND prev.model_name = cur.model_name
          WHERE cur.execution_step_id = $1
-         UNION ALL
+         ${
+      deletions
+        ? `UNION ALL
          SELECT prev.model_name, 'D' FROM dpo.execution_step_model AS prev
          WHERE prev.execution_step_id = $2 AND NOT EXISTS (
            SELECT 1 FROM dpo.execution_step_model AS cur
-           WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`,
+           WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`
+        : ""
+    }`,
   };
   const rows = await db.query<{ model_name: string | null; change: ModelChange | "="; n: string }>(
     `SELECT * FROM (
@@ -125,7 +133,7 @@ export async function modelChanges(
   const unchangedRow = rows.find((row) => row.change === "=");
   return {
     changes: rows
-      .filter((row) => row.change !== "=")
+      .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
       .map((row) => ({ name: row.model_name!, change: row.change as ModelChange })),
     unchanged: Number(unchangedRow?.n ?? 0),
   };

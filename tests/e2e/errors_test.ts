@@ -422,6 +422,12 @@ Deno.test("an unknown command, a missing argument or a bad --log-level is a usag
         /^error: Log level "LOUD" is not known: choose one of CRITICAL, ERROR, WARNING, INFO, DEBUG$/,
     },
     {
+      name: "a prefix of two options",
+      args: [nowhere, "compare-step-models", UNKNOWN_ID, "", "--s", ","],
+      code: 2,
+      message: /^error: option '--s' is ambiguous: it could be --separator or --statement-timeout /,
+    },
+    {
       name: "a bad -l after the command",
       args: [nowhere, "get-last-successful-execution", "-l", "verbose"],
       code: 2,
@@ -447,10 +453,17 @@ Deno.test("--log-level is accepted in any case, before or after the command", as
       ["--log-level", "debug", db.url, "get-last-successful-execution"],
       [db.url, "get-last-successful-execution", "-l", "Debug"],
       ["--db", db.url, "--log-level=DEBUG", "get-last-successful-execution"],
+      // argparse's prefixes of a long option.
+      [db.url, "get-last-successful-execution", "--log", "debug"],
+      ["--log-l=Debug", db.url, "get-last-successful-execution"],
     ]
   ) {
     const result = await runDpo(args);
-    assertEquals([result.code, result.stdout], [0, "\n"], result.stderr);
+    assertEquals(
+      [result.code, result.stdout],
+      [0, "NO_LAST_SUCCESSFUL_EXECUTION\n"],
+      result.stderr,
+    );
     assertMatch(result.stderr, / - dpo - DEBUG - /);
   }
   assertEquals(await runDpo([db.url, "complete-execution", UNKNOWN_ID, "-l", "critical"]), {
@@ -464,12 +477,12 @@ Deno.test("--log-level is accepted in any case, before or after the command", as
 Deno.test("--help of a command prints that command's help on stdout, also after a database URL", async () => {
   const nowhere = `postgresql://dpo:secret@127.0.0.1:${closedPort()}/dpo`;
   const commands = [
-    ["init-execution", "--execution-id <uuid>"],
+    ["init-execution", "--execution-id [uuid]"],
     ["get-last-successful-execution", ""],
     ["get-execution-completion-timestamp", "<execution-id>"],
     ["init-step", "<execution-id> <step-name> <base-path> <model-patterns...>"],
     ["compare-step-models", "<step-id> <previous-execution-id>"],
-    ["complete-step", "--rows-processed <n>"],
+    ["complete-step", "--rows-processed [n]"],
     ["complete-execution", "<execution-id>"],
   ];
   const overview = await runDpo(["--help"]);

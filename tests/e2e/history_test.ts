@@ -321,7 +321,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
   const l2 = await dpo.line(["init-step", e2, "LOAD", root, "load/*.sql"]);
   assertMatch(l2, UUID);
   // The seed's answer is still added and modified only; --name-status adds the deletions.
-  assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B,Z,a");
+  assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B Z a");
   if (rendering) {
     assertEquals(await dpo.run(["compare-step-models", l2, e1, "--name-status"]), {
       code: 0,
@@ -341,7 +341,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
     previous_execution_id: e1,
     ...loadChanges,
   });
-  assertEquals(await dpo.line(["compare-models", e1, e2, "load"]), "B,Z,a");
+  assertEquals(await dpo.line(["compare-models", e1, e2, "load"]), "B Z a");
   if (rendering) {
     assertEquals(await dpo.read(["compare-models", e1, e2, "load"]), {
       execution_id: e2,
@@ -786,7 +786,10 @@ async function pipelinesApart(store: StoreUnderTest): Promise<void> {
   // --pipeline wins over DPO_PIPELINE.
   assertEquals(await dpo.line(["--pipeline", "a", "get-last-successful-execution"], envB), a1);
   // c has only an unfinished run; "nope" has none.
-  assertEquals(await dpo.line(["--pipeline", "c", "get-last-successful-execution"]), "");
+  assertEquals(
+    await dpo.line(["--pipeline", "c", "get-last-successful-execution"]),
+    "NO_LAST_SUCCESSFUL_EXECUTION",
+  );
   if (rendering) {
     assertEquals(await dpo.read(["--pipeline", "nope", "get-last-successful-execution"]), {
       execution_id: null,
@@ -891,7 +894,8 @@ Deno.test("completions bash, zsh and fish print scripts that name every command"
   assertCleanFailure(tcsh, 2, /^error: Shell "tcsh" is not supported: choose bash, zsh or fish$/);
   assertEquals([missing.code, missing.stdout], [2, ""]);
 
-  // bash accepts the script, and completing "fail-" and "--pi" offers the right words.
+  // bash accepts the script, and completing "fail-" and "--pi" offers the right words, and after
+  // a command its own options too.
   await using folder = await temporaryFolder();
   const script = `${folder.path}/dpo.bash`;
   await Deno.writeTextFile(script, bash.stdout);
@@ -901,11 +905,18 @@ Deno.test("completions bash, zsh and fish print scripts that name every command"
     `COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _dpo; ` +
     'printf "%s\\n" "${COMPREPLY[@]}" | sort | paste -sd " "';
   const offered = await new Deno.Command("bash", {
-    args: ["-c", `source "$1"; ${complete("dpo fail-")}; ${complete("dpo --pi")}`, "bash", script],
+    args: [
+      "-c",
+      `source "$1"; ${complete("dpo fail-")}; ${complete("dpo --pi")}; ` +
+      `${complete("dpo complete-step s --r")}; ${complete("dpo persist-models --r")}; ` +
+      complete("dpo get-last-successful-execution --if"),
+      "bash",
+      script,
+    ],
     stdin: "null",
   }).output();
   assertEquals(
     [offered.code, new TextDecoder().decode(offered.stdout)],
-    [0, "fail-execution fail-step\n--pipeline\n"],
+    [0, "fail-execution fail-step\n--pipeline\n--rows-processed\n\n--if-none\n"],
   );
 });

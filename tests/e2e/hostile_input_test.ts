@@ -94,8 +94,13 @@ for (const kind of STORE_KINDS) {
       await storedModels(store, step1.step_id),
       ODD_MODELS.map((name) => `${name}=${sha256(contents[name])}`),
     );
-    // The default text output is the names joined by "," in code-point order, as stored.
-    assertEquals(await dpo.ok(["compare-step-models", step1.step_id, ""]), ODD_MODELS.join(","));
+    // The default text output is the names joined by " " in code-point order, as stored;
+    // --separator chooses another text between them.
+    assertEquals(await dpo.ok(["compare-step-models", step1.step_id, ""]), ODD_MODELS.join(" "));
+    assertEquals(
+      await dpo.ok(["compare-step-models", step1.step_id, "", "--separator", ","]),
+      ODD_MODELS.join(","),
+    );
     await dpo.ok(["complete-step", step1.step_id, "-r", "1"]);
     await dpo.ok(["complete-execution", first]);
 
@@ -127,7 +132,7 @@ for (const kind of STORE_KINDS) {
     });
     assertEquals(
       await dpo.ok(["compare-models", previous, second, SQL_LOOKALIKE]),
-      [SQL_LOOKALIKE, added, "😀"].join(","),
+      [SQL_LOOKALIKE, added, "😀"].join(" "),
     );
     // dpo's tables are all still there, each with the rows of the two runs.
     assertEquals(

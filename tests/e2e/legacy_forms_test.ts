@@ -25,9 +25,14 @@ Deno.test("the README's usage example runs with postgresql+psycopg2:// before th
   });
   await dpoOk([psycopg2Url, "db", "upgrade"]);
 
-  // Run 1, line by line as the README's example, a relative base path included.
+  // Run 1, line by line as the README's example, a relative base path included; its empty
+  // string for "no previous execution" is asked for with --if-none "".
   const run1 = await dpoOk([psycopg2Url, "init-execution"]);
-  const noPrevious = await dpoOk([psycopg2Url, "get-last-successful-execution"]);
+  assertEquals(
+    await dpoOk([psycopg2Url, "get-last-successful-execution"]),
+    "NO_LAST_SUCCESSFUL_EXECUTION",
+  );
+  const noPrevious = await dpoOk([psycopg2Url, "get-last-successful-execution", "--if-none", ""]);
   assertEquals(noPrevious, "");
   assertMatch(
     await dpoOk([psycopg2Url, "get-execution-last-updated-timestamp", noPrevious]),
@@ -42,7 +47,7 @@ Deno.test("the README's usage example runs with postgresql+psycopg2:// before th
   );
   assertEquals(await runDpo([psycopg2Url, "compare-models", noPrevious, run1, "load"]), {
     code: 0,
-    stdout: "customers,orders\n",
+    stdout: "customers orders\n",
     stderr: "",
   });
   await dpoOk([
@@ -56,7 +61,7 @@ Deno.test("the README's usage example runs with postgresql+psycopg2:// before th
   ]);
   assertEquals(await runDpo([psycopg2Url, "compare-models", noPrevious, run1, "transform"]), {
     code: 0,
-    stdout: "c1,s1,s2\n",
+    stdout: "c1 s1 s2\n",
     stderr: "",
   });
   assertEquals(await dpoOk([psycopg2Url, "complete-execution", run1]), "");
@@ -90,12 +95,12 @@ Deno.test("the README's usage example runs with postgresql+psycopg2:// before th
   });
   assertEquals(await runDpo(["--db", postgresUrl, "compare-models", previous, run2, "load"]), {
     code: 0,
-    stdout: "orders,returns\n",
+    stdout: "orders returns\n",
     stderr: "",
   });
   assertEquals(
-    await runDpo(["compare-models", previous, run2, "Load", "--separator", " "], byEnvironment),
-    { code: 0, stdout: "orders returns\n", stderr: "" },
+    await runDpo(["compare-models", previous, run2, "Load", "--separator", ","], byEnvironment),
+    { code: 0, stdout: "orders,returns\n", stderr: "" },
   );
   assertCleanFailure(
     await runDpo([psycopg2Url, "compare-models", previous, run2, "transform"]),

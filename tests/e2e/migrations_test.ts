@@ -1,5 +1,5 @@
 /**
- * `db upgrade | downgrade | current | history` on an empty PostgreSQL database and on PGlite: up
+ * `db upgrade | downgrade | current | history` on an empty PostgreSQL database and on SQLite: up
  * and down one revision at a time, unknown revisions, concurrent upgrades, a failing migration.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";

@@ -442,17 +442,17 @@ for (const revision of PYTHON_REVISIONS) {
 
       // The old step is named "load" (or "LOAD" at c5c34dd0b8f2); c was deleted, so is not listed.
       assertEquals(
-        await runDpo([db.url, "compare-step-models", stepId, LAST_SUCCESSFUL, "--separator", " "]),
-        { code: 0, stdout: "b d\n", stderr: "" },
+        await runDpo([db.url, "compare-step-models", stepId, LAST_SUCCESSFUL, "--separator", ","]),
+        { code: 0, stdout: "b,d\n", stderr: "" },
       );
       assertEquals(await runDpo([db.url, "compare-step-models", stepId, LAST_SUCCESSFUL]), {
         code: 0,
-        stdout: "b,d\n",
+        stdout: "b d\n",
         stderr: "",
       });
       assertEquals(
         await runDpo([db.url, "compare-models", LAST_SUCCESSFUL, executionId, "load"]),
-        { code: 0, stdout: "b,d\n", stderr: "" },
+        { code: 0, stdout: "b d\n", stderr: "" },
       );
 
       await dpoOk([db.url, "complete-step", stepId]);
@@ -473,7 +473,7 @@ for (const revision of PYTHON_REVISIONS) {
       );
       assertEquals(
         await dpoOk([db.url, "--pipeline", "other", "get-last-successful-execution"]),
-        "",
+        "NO_LAST_SUCCESSFUL_EXECUTION",
       );
 
       // The Python tool never names the new columns, and what it writes still lands in "default".

@@ -35,7 +35,7 @@ Deno.test("a role that may only CONNECT and CREATE on its database runs db upgra
 
   const run1 = await dpoOk([url, "init-execution"]);
   const load1 = await dpoOk([url, "init-step", run1, "LOAD", models.path, "**/*.sql", "**/*.csv"]);
-  assertEquals(await dpoOk([url, "compare-step-models", load1, ""]), "a,b");
+  assertEquals(await dpoOk([url, "compare-step-models", load1, ""]), "a b");
   assertEquals(await dpoOk([url, "complete-step", load1, "-r", "42"]), "");
   assertEquals(await dpoOk([url, "complete-execution", run1]), "");
   assertEquals(await dpoOk([url, "get-last-successful-execution"]), run1);

@@ -40,7 +40,7 @@ export async function runShortPipeline(
   const first = await ok(["init-execution"]);
   assertMatch(first, UUID);
   const load1 = await ok(["init-step", first, "LOAD", load, "*.sql", "*.csv"]);
-  assertEquals(await ok(["compare-step-models", load1, ""]), "a,b");
+  assertEquals(await ok(["compare-step-models", load1, ""]), "a b");
   assertEquals(await ok(["complete-step", load1, "-r", "42"]), "");
   const transform1 = await ok(["init-step", first, "transform", `${modelsDir}/transform`, "*.sql"]);
   assertEquals(await ok(["compare-step-models", transform1, ""]), "t");
@@ -52,10 +52,10 @@ export async function runShortPipeline(
   await writeModels(modelsDir, { "load/b.csv": "b\nB\n", "load/c.sql": "select 3;\n" });
   const second = await ok(["init-execution"]);
   const load2 = await ok(["init-step", second, "load", load, "*.sql", "*.csv"]);
-  assertEquals(await ok(["compare-step-models", load2, first]), "b,c");
+  assertEquals(await ok(["compare-step-models", load2, first]), "b c");
   assertEquals(await ok(["complete-step", load2, "-r", "7"]), "");
   assertEquals(await ok(["complete-execution", second]), "");
-  assertEquals(await ok(["compare-models", first, second, "load"]), "b,c");
+  assertEquals(await ok(["compare-models", first, second, "load"]), "b c");
   assertEquals(await ok(["get-last-successful-execution"]), second);
 
   const failed = await ok(["init-execution"]);

@@ -10,21 +10,21 @@ Deno.test("prepareArgv() keeps the Python tool's argv forms working", async (t) 
     },
     {
       name: "options before the URL are skipped with their values",
-      input: ["-l", "DEBUG", "--db", "x", "pglite:s", "get-last-successful-execution"],
+      input: ["-l", "DEBUG", "--db", "x", "sqlite:s", "get-last-successful-execution"],
       expected: {
         argv: ["-l", "DEBUG", "--db", "x", "get-last-successful-execution"],
-        positionalUrl: "pglite:s",
+        positionalUrl: "sqlite:s",
       },
     },
     {
-      name: "-id becomes --execution-id",
-      input: ["init-execution", "-id", "abc"],
-      expected: { argv: ["init-execution", "--execution-id", "abc"] },
+      name: "-l without a value (it is optional) skips no URL",
+      input: ["-l", "postgresql://u:p@h/db", "init-execution"],
+      expected: { argv: ["-l", "postgresql://u:p@h/db", "init-execution"] },
     },
     {
-      name: "-id=<uuid> becomes --execution-id=<uuid>",
-      input: ["init-execution", "-id=abc"],
-      expected: { argv: ["init-execution", "--execution-id=abc"] },
+      name: "-l followed by an option takes no value",
+      input: ["-l", "--format", "json", "sqlite:s", "init-execution"],
+      expected: { argv: ["-l", "--format", "json", "init-execution"], positionalUrl: "sqlite:s" },
     },
     {
       name: "a command first leaves everything as is",

@@ -139,7 +139,7 @@ Deno.test("Command.parseAsync() accepts program options before or after the comm
     { argv: ["db", "upgrade", "-l", "DEBUG"], expected: { logLevel: "DEBUG" } },
     { argv: ["db", "-lDEBUG", "upgrade"], expected: { logLevel: "DEBUG" } },
     { argv: ["--log-level=WARNING", "db", "upgrade"], expected: { logLevel: "WARNING" } },
-    { argv: ["db", "upgrade", "--db", "pglite:x"], expected: { logLevel: "INFO", db: "pglite:x" } },
+    { argv: ["db", "upgrade", "--db", "sqlite:x"], expected: { logLevel: "INFO", db: "sqlite:x" } },
     { argv: ["db", "upgrade"], expected: { logLevel: "INFO" } },
   ];
   for (const c of cases) {
@@ -174,8 +174,9 @@ Deno.test("Command.parseAsync() rejects a wrong command line with commander's me
     { argv: ["-x", "db"], message: "unknown option '-x'" },
     { argv: ["db", "upgrade", "--x=1"], message: "unknown option '--x=1'" },
     {
-      argv: ["compare-step-models", "s1", "--name-statu"],
-      message: "unknown option '--name-statu'\n(Did you mean --name-status?)",
+      // A typo, not a prefix: a prefix is the option itself (see expandOptionNames).
+      argv: ["compare-step-models", "s1", "--name-stauts"],
+      message: "unknown option '--name-stauts'\n(Did you mean --name-status?)",
     },
     {
       argv: ["db", "upgrade", "--log-levl", "DEBUG"],

@@ -14,7 +14,7 @@ export function registerCompareModels(program: Command, cli: CliContext): void {
     .argument("<previous-execution-id>", "an id printed by get-last-successful-execution")
     .argument("<execution-id>", "an id printed by init-execution")
     .argument("<model-type>", "the step name given to persist-models, e.g. load")
-    .option("--separator <text>", "text between model names", DEFAULT_SEPARATOR)
+    .option("--separator <text>", 'text between model names ("," for commas)', DEFAULT_SEPARATOR)
     .action(async (
       previousText: string,
       executionIdText: string,

@@ -6,8 +6,8 @@ import type { CliContext } from "../context.ts";
 import { changeSetJson } from "../json_shapes.ts";
 import { nameStatusLines } from "../tables.ts";
 
-/** The README's separator; `--separator " "` gives the Python tool's output. */
-export const DEFAULT_SEPARATOR = ",";
+/** What the Python tool printed between names; `--separator ,` gives its README's commas. */
+export const DEFAULT_SEPARATOR = " ";
 
 export function registerCompareStepModels(program: Command, cli: CliContext): void {
   program.command("compare-step-models")
@@ -17,7 +17,12 @@ export function registerCompareStepModels(program: Command, cli: CliContext): vo
     )
     .argument("<step-id>", "an id printed by init-step")
     .argument("<previous-execution-id>", "an id printed by get-last-successful-execution")
-    .option("--separator <text>", "text between model names", DEFAULT_SEPARATOR)
+    .option(
+      "--separator <text>",
+      'text between model names ("," for the Python README\'s form; --format json for names ' +
+        "that hold the separator)",
+      DEFAULT_SEPARATOR,
+    )
     .option("--name-status", "print A, M and D lines: added, modified and deleted models")
     .action(async (
       stepIdText: string,

@@ -11,8 +11,9 @@ export function registerCompleteStep(program: Command, cli: CliContext): void {
     .description("Mark a step completed; prints nothing, logs a summary")
     .argument("<step-id>", "an id printed by init-step")
     .option(
-      "-r, --rows-processed <n>",
-      "rows the step processed, 0 to 9223372036854775807 (a PostgreSQL bigint)",
+      "-r, --rows-processed [n]",
+      "rows the step processed, 0 to 9223372036854775807 (a PostgreSQL bigint); without a " +
+        "value (as an unquoted empty $rows leaves it): no row count",
     )
     .action(async (stepIdText: string, options: { rowsProcessed?: string }) => {
       const stepId = parseStepId(stepIdText);

@@ -3,6 +3,18 @@ import type { Command } from "../parser.ts";
 import { UsageError } from "../../errors.ts";
 import type { CliContext } from "../context.ts";
 
+/** A command as the scripts complete it: its names and its own long options. */
+interface CompletedCommand {
+  names: string[];
+  options: string[];
+}
+
+/** What every script offers: the commands, the global options and each command's options. */
+interface CompletionWords {
+  commands: CompletedCommand[];
+  globalOptions: string[];
+}
+
 export function registerCompletions(program: Command, cli: CliContext): void {
   program.command("completions")
     .description(
@@ -10,45 +22,93 @@ export function registerCompletions(program: Command, cli: CliContext): void {
     )
     .argument("<shell>", "bash, zsh or fish")
     .action((shell: string) => {
-      const commands = program.commands.map((c) => c.name()).filter((n) => n !== "help");
-      const options = program.options.map((o) => o.long!).filter(Boolean);
       const script = SCRIPTS[shell.toLowerCase()];
       if (!script) {
         throw new UsageError(`Shell "${shell}" is not supported: choose bash, zsh or fish`);
       }
-      const text = script(commands, options);
+      const text = script(completionWords(program));
       cli.emit({ shell: shell.toLowerCase(), script: text }, text);
     });
 }
 
-const SCRIPTS: Record<string, (commands: string[], options: string[]) => string> = {
-  bash: (commands, options) =>
+function completionWords(program: Command): CompletionWords {
+  const longNames = (command: Command) => command.options.flatMap((o) => o.long ?? []);
+  return {
+    commands: program.commands.map((command) => ({
+      names: [command.name(), ...command.aliases()],
+      // A subcommand's options (executions show) are offered after its parent's name too.
+      options: [...new Set([command, ...command.commands].flatMap(longNames))],
+    })),
+    globalOptions: [...longNames(program), "--help"],
+  };
+}
+
+const commandNames = (words: CompletionWords) => words.commands.map((c) => c.names[0]).join(" ");
+const withOptions = (words: CompletionWords) => words.commands.filter((c) => c.options.length);
+
+const SCRIPTS: Record<string, (words: CompletionWords) => string> = {
+  bash: (words) =>
     `# dpo completion for bash: source <(dpo completions bash)
 _dpo() {
-  local cur=\${COMP_WORDS[COMP_CWORD]}
+  local cur=\${COMP_WORDS[COMP_CWORD]} word command=""
+  COMPREPLY=()
+  for word in "\${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+    case $word in
+      ${words.commands.flatMap((c) => c.names).join("|")}) command=$word; break ;;
+    esac
+  done
   if [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "${options.join(" ")} --help" -- "$cur"))
-  else
-    COMPREPLY=($(compgen -W "${commands.join(" ")}" -- "$cur"))
+    local options="${words.globalOptions.join(" ")}"
+    case $command in
+${
+      withOptions(words).map((c) =>
+        `      ${c.names.join("|")}) options+=" ${c.options.join(" ")}" ;;`
+      ).join("\n")
+    }
+    esac
+    COMPREPLY=($(compgen -W "$options" -- "$cur"))
+  elif [[ -z $command ]]; then
+    COMPREPLY=($(compgen -W "${commandNames(words)}" -- "$cur"))
   fi
 }
 complete -o default -F _dpo dpo`,
-  zsh: (commands, options) =>
+  zsh: (words) =>
     `#compdef dpo
 # dpo completion for zsh: source <(dpo completions zsh)
 _dpo() {
+  local word command=""
+  for word in \${words[2,CURRENT-1]}; do
+    case $word in
+      (${words.commands.flatMap((c) => c.names).join("|")}) command=$word; break ;;
+    esac
+  done
   if [[ $PREFIX == -* ]]; then
-    compadd -- ${options.join(" ")} --help
+    local -a options=(${words.globalOptions.join(" ")})
+    case $command in
+${
+      withOptions(words).map((c) =>
+        `      (${c.names.join("|")}) options+=(${c.options.join(" ")}) ;;`
+      )
+        .join("\n")
+    }
+    esac
+    compadd -- $options
   else
-    compadd -- ${commands.join(" ")}
+    [[ -z $command ]] && compadd -- ${commandNames(words)}
     _files
   fi
 }
 compdef _dpo dpo`,
-  fish: (commands, options) =>
+  fish: (words) =>
     [
       "# dpo completion for fish: dpo completions fish | source",
-      `complete -c dpo -n "__fish_use_subcommand" -a "${commands.join(" ")}"`,
-      ...options.map((o) => `complete -c dpo -l ${o.replace(/^--/, "")}`),
+      `complete -c dpo -n "__fish_use_subcommand" -a "${commandNames(words)}"`,
+      ...words.globalOptions.map((o) => `complete -c dpo -l ${o.replace(/^--/, "")}`),
+      ...withOptions(words).flatMap((c) =>
+        c.options.map((o) =>
+          `complete -c dpo -n "__fish_seen_subcommand_from ${c.names.join(" ")}" ` +
+          `-l ${o.replace(/^--/, "")}`
+        )
+      ),
     ].join("\n"),
 };

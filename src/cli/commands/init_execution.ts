@@ -8,8 +8,8 @@ export function registerInitExecution(program: Command, cli: CliContext): void {
   program.command("init-execution")
     .description("Mark the start of a new execution; prints its id")
     .option(
-      "--execution-id <uuid>",
-      "use this id instead of a new one (also -id <uuid>)",
+      "-id, --execution-id [uuid]",
+      "use this id instead of a new one; given without a value, a new one",
     )
     .action(async (options: { executionId?: string }) => {
       const executionId = options.executionId === undefined
