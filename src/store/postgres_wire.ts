@@ -20,6 +20,9 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  */
 export const MAX_SCRAM_ITERATIONS = 1_000_000;
 
+/** Notices between two ReadyForQuery: a few from a migration, never thousands from dpo's SQL. */
+export const MAX_NOTICES = 10_000;
+
 /** An error with the code connect.ts translates; `cause` keeps what the driver threw. */
 export class WireError extends Error {
   override name = "WireError";
@@ -64,7 +67,18 @@ export function checkReplies(socket: Socket, options: WireCheckOptions): void {
   };
   // deno-lint-ignore no-explicit-any
   socket.emit = function (this: Socket, event: string | symbol, ...args: any[]): boolean {
-    if (event !== "data") return emit.apply(this, [event, ...args]);
+    if (event !== "data") {
+      // A server that hangs up inside a message is broken, not restarting: no retry.
+      if ((event === "end" || event === "close") && pending.length > 0 && !failed) {
+        fail(
+          new WireError(
+            "PROTOCOL_ERROR",
+            `the server at ${options.where} closed the connection in the middle of a message`,
+          ),
+        );
+      }
+      return emit.apply(this, [event, ...args]);
+    }
     if (failed) return false;
     try {
       const chunk = Buffer.isBuffer(args[0]) ? args[0] : Buffer.from(args[0]);
@@ -95,6 +109,7 @@ class ReplyCheck {
   #columns: number | undefined;
   #scram: ScramState = "none";
   #clientNonce: string | undefined;
+  #notices = 0;
 
   constructor(options: WireCheckOptions) {
     this.#options = options;
@@ -107,9 +122,8 @@ class ReplyCheck {
     while (bytes.length - offset >= 5) {
       const length = view.getUint32(offset + 1);
       const type = String.fromCharCode(bytes[offset]);
-      if (length < 4) throw this.#broken(`a ${describe(type)} claims a length of ${length} bytes`);
-      if (length > MAX_MESSAGE_BYTES) {
-        throw this.#broken(`a ${describe(type)} claims ${length} bytes`);
+      if (length < 4 || length > MAX_MESSAGE_BYTES) {
+        throw this.#broken(`${article(describe(type))} claiming a length of ${length} bytes`);
       }
       if (bytes.length - offset < 1 + length) break;
       this.#message(type, bytes.subarray(offset + 5, offset + 1 + length));
@@ -131,8 +145,12 @@ class ReplyCheck {
     switch (type) {
       case "R":
         return this.#authentication(reader);
-      case "E":
       case "N":
+        if (++this.#notices > MAX_NOTICES) {
+          throw this.#broken(`more than ${MAX_NOTICES} NoticeResponses in a row`);
+        }
+      // falls through
+      case "E":
         // Fields: a code byte and a NUL-terminated text each, then a NUL.
         while (reader.byte() !== 0) reader.cstring();
         return reader.end();
@@ -146,6 +164,7 @@ class ReplyCheck {
       case "Z": // ReadyForQuery
         if (!"ITE".includes(String.fromCharCode(reader.byte()))) throw reader.broken();
         this.#columns = undefined;
+        this.#notices = 0;
         return reader.end();
       case "C": // CommandComplete
         reader.cstring();
@@ -177,7 +196,7 @@ class ReplyCheck {
       case "c":
         throw this.#broken("a COPY message, and dpo runs no COPY");
       default:
-        throw this.#broken(`a ${describe(type)}`);
+        throw this.#broken(article(describe(type)));
     }
   }
 
@@ -321,6 +340,10 @@ const MESSAGE_NAMES: Record<string, string> = {
   V: "FunctionCallResponse",
   s: "PortalSuspended message",
 };
+
+function article(noun: string): string {
+  return `${/^[AEIOU]/i.test(noun) ? "an" : "a"} ${noun}`;
+}
 
 function describe(type: string): string {
   const code = type.charCodeAt(0);
