@@ -29,10 +29,19 @@ export interface PostgresOptions {
  */
 export const STATEMENT_GRACE_SECONDS = 0.5;
 
-// Per-transaction limits, set with set_config(…, true) (= SET LOCAL): a transaction-pooling
-// PgBouncer rejects them as startup parameters and would leak session-level SETs.
-const SET_LIMITS = "SELECT set_config('statement_timeout', $1, true), " +
-  "set_config('lock_timeout', $1, true)";
+/**
+ * BEGIN and the per-transaction limits, set with set_config(…, true) (= SET LOCAL): a
+ * transaction-pooling PgBouncer rejects them as startup parameters and would leak session-level
+ * SETs. One simple-protocol message, one round trip: postgres.js sends a statement with
+ * parameters in two (it describes it first), so the limit, a whole number of milliseconds dpo
+ * computed, is written into the text.
+ */
+function beginWithLimits(statementSeconds: number): string {
+  const limit = `'${Math.round(statementSeconds * 1000)}ms'`;
+  if (!/^'\d+ms'$/.test(limit)) throw new RangeError(`Statement timeout ${limit} is not a limit`);
+  return `BEGIN; SELECT set_config('statement_timeout', ${limit}, true), ` +
+    `set_config('lock_timeout', ${limit}, true)`;
+}
 
 /** Types read as dpo's SQL expects them: timestamps stay text (µs), int8 and numeric too. */
 const TEXT_TYPES = {
@@ -61,7 +70,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     },
   );
   const statementSeconds = options.statementTimeoutSeconds;
-  const limits = [`${Math.round(statementSeconds * 1000)}ms`];
+  const begin = beginWithLimits(statementSeconds);
   const run = (text: string, params?: readonly unknown[]) =>
     session.statement(text, params, statementSeconds);
   const queryable: Queryable = {
@@ -72,10 +81,9 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     },
   };
   const runTransaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
-    await run("BEGIN");
     let result: T;
     try {
-      await run(SET_LIMITS, limits);
+      await run(begin);
       result = await work(queryable);
     } catch (error) {
       // On a lost connection the server has rolled back already.
