@@ -221,9 +221,15 @@ class Session {
       clearTimeout(timer);
     }
     const where = describeAddress(opened.address);
-    const sql = driver(settings, opened, (deadline - Date.now()) / 1000, log);
+    let sql: DriverSql;
+    try {
+      sql = driver(settings, opened, (deadline - Date.now()) / 1000, log);
+    } catch (error) {
+      opened.socket.destroy();
+      throw error;
+    }
     const session = new Session(opened.socket, where, sql);
-    // Before postgres.js reads anything: it starts reading when reserve() connects.
+    // Before postgres.js reads anything: it starts reading when the first statement connects.
     checkReplies(opened.socket, {
       where,
       hasPassword: settings.password !== undefined,
@@ -245,7 +251,10 @@ class Session {
     return this.#failure === undefined && !this.#socket.destroyed;
   }
 
-  /** One statement (the simple protocol without parameters), its rows and command tag. */
+  /**
+   * One statement, its rows and command tag; without parameters through the simple protocol, so
+   * a script of several statements (a migration) runs too.
+   */
   async statement(
     text: string,
     params: readonly unknown[] | undefined,
