@@ -2,8 +2,8 @@
 import { CommandLineError, CommandLineExit } from "./src/cli/parser.ts";
 import { runCli } from "./src/cli/program.ts";
 import { exitCodeFor } from "./src/errors.ts";
-import { redactSecrets } from "./src/config.ts";
 import { isLogging } from "./src/log.ts";
+import { redactText, type Secrets, urlPasswords, urlShownWords } from "./src/redaction.ts";
 
 function describeFailure(error: unknown, verbose: boolean): string {
   if (!(error instanceof Error)) return String(error);
@@ -16,25 +16,20 @@ function describeFailure(error: unknown, verbose: boolean): string {
   return parts.join("\n");
 }
 
-function passwordsInArgs(args: readonly string[]): string[] {
-  const passwords = [Deno.env.get("PGPASSWORD")];
+/**
+ * The passwords this invocation was given (in a URL's user-info or `password=`, in argv or
+ * DPO_DATABASE_URL, and PGPASSWORD), and the words its URLs show anyway.
+ */
+function secretsInArgs(args: readonly string[]): Secrets {
+  const passwords = [Deno.env.get("PGPASSWORD") ?? ""];
+  const shown: string[] = [];
   for (const text of [...args, Deno.env.get("DPO_DATABASE_URL") ?? ""]) {
-    // Anywhere in the argument (--db=<url>), up to the authority's last "@", as redactUrl() does.
-    const match = text.match(/[a-z0-9+.-]+:\/\/[^:/@?#\s]*:([^/?#\s]+)@/i);
-    if (match) passwords.push(match[1], decodedOrAsIs(match[1]));
-    // libpq's ?password=… parameter.
-    const parameter = text.match(/[?&]password=([^&#\s]+)/i);
-    if (parameter) passwords.push(parameter[1], decodedOrAsIs(parameter[1]));
+    // Anywhere in the argument (--db=<url>).
+    const url = text.slice(Math.max(0, text.search(/[a-z][a-z0-9+.-]*:\/\//i)));
+    passwords.push(...urlPasswords(url));
+    shown.push(...urlShownWords(url));
   }
-  return passwords.filter((p): p is string => p !== undefined && p !== "");
-}
-
-function decodedOrAsIs(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return { passwords: passwords.filter((p) => p !== ""), shown };
 }
 
 // Written in full before Deno.exit, which would drop what an asynchronous write still holds.
@@ -67,13 +62,13 @@ if (import.meta.main) {
       exitCode = error.exitCode;
     } else if (error instanceof CommandLineError) {
       // Worded as commander printed it, with its "Did you mean" line, and where to look next.
-      const message = redactSecrets(error.message, passwordsInArgs(args));
+      const message = redactText(error.message, secretsInArgs(args));
       console.error(`error: ${message} (see "dpo --help")`);
       exitCode = exitCodeFor(error);
     } else {
       // Set before any command runs, from --log-level however it was written (--log debug).
       const verbose = isLogging("DEBUG");
-      const message = redactSecrets(describeFailure(error, verbose), passwordsInArgs(args));
+      const message = redactText(describeFailure(error, verbose), secretsInArgs(args));
       console.error(`error: ${message}`);
       exitCode = exitCodeFor(error);
     }

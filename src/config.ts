@@ -1,5 +1,7 @@
 /** Where dpo keeps its state: which store a command opens, and how to show it without secrets. */
 import { UsageError } from "./errors.ts";
+import { parsePostgresUrl, type PostgresSettings } from "./postgres_url.ts";
+import { redactUrl } from "./redaction.ts";
 
 /** The file of the embedded store when no database is named. */
 export const DEFAULT_EMBEDDED_PATH = ".dpo/dpo.sqlite";
@@ -7,9 +9,12 @@ export const DEFAULT_EMBEDDED_PATH = ".dpo/dpo.sqlite";
 /** The environment variable that names the database, so that passwords need not sit in argv. */
 export const DATABASE_URL_ENV = "DPO_DATABASE_URL";
 
-/** A PostgreSQL server reached over the network, or an embedded SQLite store in a file. */
+/**
+ * A PostgreSQL server (its URL read once, with libpq's variables), or an embedded SQLite store in a
+ * file.
+ */
 export type StoreTarget =
-  | { kind: "postgres"; url: string; display: string; password?: string }
+  | { kind: "postgres"; settings: PostgresSettings; display: string }
   | { kind: "sqlite"; path: string; display: string };
 
 /** Where each way of naming the database came from, highest precedence first. */
@@ -68,55 +73,8 @@ export function parseStoreUrl(text: string): StoreTarget {
         "postgresql://user:password@host:port/dbname or sqlite:<file>",
     );
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `Database URL "${
-        redactUrl(text)
-      }" is malformed: use postgresql://user:password@host:port/dbname`,
-    );
-  }
-  let password: string | undefined;
-  try {
-    // libpq also takes the password as a parameter: ?password=…
-    password = parsed.password === ""
-      ? parsed.searchParams.get("password") || undefined
-      : decodeURIComponent(parsed.password);
-  } catch {
-    throw new UsageError(
-      `Database URL "${redactUrl(text)}" has a malformed %-escape in its password: ` +
-        'write "%" as %25',
-    );
-  }
-  return { kind: "postgres", url, display: redactUrl(url), password };
-}
-
-/**
- * Replaces the password of a URL-like string with "***", even when the URL does not parse. Up to
- * the last "@" of the authority: dpo's client (pg/config.ts) and the URL parser accept a raw "@" in a password.
- */
-export function redactUrl(text: string): string {
-  return text.replace(/^([a-z0-9+.-]+:\/\/[^:/@?#]*:)[^/?#]*@/i, "$1***@")
-    .replace(PASSWORD_PARAMETER, "$1***");
-}
-
-/** libpq's `password=` URL parameter. */
-const PASSWORD_PARAMETER = /([?&]password=)([^&#\s]*)/gi;
-
-/** Removes every occurrence of each secret from a message. */
-export function redactSecrets(message: string, secrets: readonly (string | undefined)[]): string {
-  let redacted = message;
-  for (const secret of secrets) {
-    if (secret) redacted = redacted.replaceAll(secret, "***");
-  }
-  return redacted.replace(/([a-z0-9+.-]+:\/\/[^:/@\s]*:)[^/?#\s]*@/gi, "$1***@")
-    // A URL redacted before keeps what follows its "***" (the ":" of "at <url>: …").
-    .replace(
-      PASSWORD_PARAMETER,
-      (whole, name: string, value: string) => value.startsWith("***") ? whole : `${name}***`,
-    );
+  const settings = parsePostgresUrl(url);
+  return { kind: "postgres", settings, display: settings.display };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,10 +1,10 @@
 /** Opens the store a command names, and turns driver failures into one-line DatabaseErrors. */
-import { redactSecrets, type StoreTarget } from "../config.ts";
+import type { StoreTarget } from "../config.ts";
 import { DatabaseError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
 import { isAtRevision, upgrade } from "./migrate.ts";
-import { isTlsNotOffered } from "./tls.ts";
+import { redactText, type Secrets } from "../redaction.ts";
 
 export interface OpenOptions {
   connectTimeoutSeconds: number;
@@ -50,8 +50,7 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
   }
   const { openPostgresStore } = await import("./postgres_store.ts");
   return await openPostgresStore({
-    url: target.url,
-    display: target.display,
+    settings: target.settings,
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     statementTimeoutSeconds: options.statementTimeoutSeconds,
     log: options.log,
@@ -83,17 +82,16 @@ export function translateDatabaseError(
   const code = driver.code;
   if (typeof code !== "string") return error;
   const where = target.display;
-  const secrets = target.kind === "postgres" ? [target.password] : [];
-  const serverMessage = redactSecrets(driver.message ?? "", secrets);
-  const make = (text: string) => new DatabaseError(redactSecrets(text, secrets), { cause: error });
+  const secrets = secretsOf(target);
+  const serverMessage = redactText(driver.message ?? "", secrets);
+  const make = (text: string) => new DatabaseError(redactText(text, secrets), { cause: error });
   const certificate = `The TLS certificate of PostgreSQL at ${where}`;
-  if (isTlsNotOffered(error)) {
-    return make(
-      `PostgreSQL at ${where} does not accept TLS connections, which sslmode requires: ` +
-        "turn ssl on in the server, or use sslmode=prefer or sslmode=disable",
-    );
-  }
   switch (code) {
+    case "TLS_NOT_OFFERED":
+      return make(
+        `PostgreSQL at ${where} does not accept TLS connections, which sslmode requires: ` +
+          "turn ssl on in the server, or use sslmode=prefer or sslmode=disable",
+      );
     case "DEPTH_ZERO_SELF_SIGNED_CERT":
     case "SELF_SIGNED_CERT_IN_CHAIN":
     case "UNABLE_TO_GET_ISSUER_CERT":
@@ -137,8 +135,24 @@ export function translateDatabaseError(
           `${"DPO_DATABASE_URL"} or PGPASSWORD`,
       );
     case "AUTH_UNSUPPORTED":
-    case "PROTOCOL_ERROR":
       return make(`Cannot connect to PostgreSQL at ${where}: ${serverMessage}`);
+    case "PROTOCOL_ERROR":
+    case "MESSAGE_NOT_SUPPORTED":
+    case "SASL_SIGNATURE_MISMATCH":
+      return make(
+        `The server at ${where} broke PostgreSQL's protocol (${serverMessage}) and dpo closed ` +
+          "the connection, so nothing was committed: check that the URL names a PostgreSQL " +
+          "server or pooler you trust",
+      );
+    case "STATEMENT_DEADLINE":
+      return make(
+        `PostgreSQL at ${where} did not answer a statement within --statement-timeout ` +
+          `(${
+            statementTimeoutSeconds ?? "?"
+          } s) and did not cancel it itself (${serverMessage}): ` +
+          "dpo closed the connection, so nothing was committed; check the server's health, " +
+          "or raise --statement-timeout",
+      );
     case "28P01":
       return make(
         `Password authentication failed at ${where}: check the password in the URL, ` +
@@ -200,6 +214,16 @@ export function translateDatabaseError(
     return make(`${store} ${where} failed (SQLSTATE ${code}): ${serverMessage}`);
   }
   return error;
+}
+
+/** The password of a server URL, and the words it shows anyway. */
+function secretsOf(target: StoreTarget): Secrets {
+  if (target.kind !== "postgres") return { passwords: [] };
+  const { settings } = target;
+  return {
+    passwords: settings.password === undefined ? [] : [settings.password],
+    shown: [settings.user, settings.database, ...settings.addresses.map((a) => a.host)],
+  };
 }
 
 function capitalise(text: string): string {

@@ -1,6 +1,5 @@
 /** Retries what fails only because the server is not ready yet, within a bounded time. */
 import type { Log } from "../log.ts";
-import { isTlsNotOffered } from "./tls.ts";
 
 /**
  * Failures worth another try: the server refuses connections (down, restarting), is starting
@@ -14,8 +13,8 @@ const MIN_TRY_SECONDS = 1;
 /** True when the error is one a retry can cure. */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  // Also ECONNRESET, but a server without TLS stays without TLS however often dpo asks.
-  return typeof code === "string" && TRANSIENT_CODES.has(code) && !isTlsNotOffered(error);
+  // Not TLS_NOT_OFFERED: a server without TLS stays without TLS however often dpo asks.
+  return typeof code === "string" && TRANSIENT_CODES.has(code);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * dpo's own protocol client against the real server: Unix sockets and a clean
+ * dpo against the real server: Unix sockets and a clean
  * goodbye. TLS is tls_test.ts's; authentication failures are errors_test.ts's.
  */
 import { deepStrictEqual as equal, ok as assert } from "node:assert/strict";

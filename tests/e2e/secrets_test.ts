@@ -162,3 +162,62 @@ Deno.test("the password never shows on stdout or stderr, at any log level, howev
     }
   });
 });
+
+Deno.test("a password equal to the user, the database or a common word hides only the password", async (t) => {
+  const server = serverSettings();
+  const word = `dpo_same_${Date.now().toString(36)}`;
+  const admin = superuserClient();
+  await admin.unsafe(`CREATE ROLE ${word} LOGIN PASSWORD '${word}'`);
+  try {
+    await t.step("user, password and database all the same word", async () => {
+      // The database does not exist: the message must still say which one.
+      const result = await runDpo([
+        `postgresql://${word}:${word}@${server.host}:${server.port}/${word}`,
+        "get-last-successful-execution",
+      ]);
+      assertEquals([result.code, result.stdout], [1, ""]);
+      assertEquals(
+        result.stderr,
+        `error: Database "${word}" does not exist at postgresql://${word}:***@${server.host}:` +
+          `${server.port}/${word}: create it or fix the URL\n`,
+      );
+    });
+    for (const password of ["p", "port", "tmp"]) {
+      await t.step(`the password "${password}"`, async () => {
+        const result = await runDpo([
+          "--connect-timeout",
+          "0.3",
+          `postgresql://u:${password}@127.0.0.1:${closedPort()}/db`,
+          "init-execution",
+        ], { cwd: "/tmp" });
+        assertEquals([result.code, result.stdout], [1, ""]);
+        const error = result.stderr.trimEnd().split("\n").pop()!;
+        assert(
+          /^error: Cannot connect to PostgreSQL at postgresql:\/\/u:\*\*\*@127\.0\.0\.1:\d+\/db: connection refused; check that the server is running and the URL's host and port$/
+            .test(error),
+          error,
+        );
+      });
+    }
+    await t.step(
+      "a password equal to a folder of the checkout: DEBUG stacks keep their paths",
+      async () => {
+        const folder = new URL("../../main.ts", import.meta.url).pathname.split("/")[1];
+        const result = await runDpo([
+          "--log-level",
+          "DEBUG",
+          "--connect-timeout",
+          "0.3",
+          `postgresql://u:${folder}@127.0.0.1:${closedPort()}/db`,
+          "init-execution",
+        ]);
+        assertEquals([result.code, result.stdout], [1, ""]);
+        assert(result.stderr.includes(`file:///${folder}/`), result.stderr);
+        assert(result.stderr.includes("postgresql://u:***@127.0.0.1:"), result.stderr);
+      },
+    );
+  } finally {
+    await admin.unsafe(`DROP ROLE IF EXISTS ${word}`);
+    await admin.end();
+  }
+});
