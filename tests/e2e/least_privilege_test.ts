@@ -1,5 +1,5 @@
 /**
- * README.md's least-privilege setup (section "Security"), SQL for SQL: a migration role that owns schema dpo and runs
+ * docs/security.md's least-privilege setup, SQL for SQL: a migration role that owns schema dpo and runs
  * `dpo db upgrade`, and a runtime role that may only read and write dpo's rows. The whole
  * pipeline runs as the runtime role, which cannot change the schema.
  */
@@ -84,7 +84,7 @@ Deno.test("a runtime role with only USAGE, SELECT, INSERT and UPDATE runs the wh
     not_owned_by_migrator: 0,
   });
 
-  // The runtime role is named by DPO_DATABASE_URL, as README.md recommends.
+  // The runtime role is named by DPO_DATABASE_URL, as docs/security.md recommends.
   const asRuntime = { env: { DPO_DATABASE_URL: runtimeUrl } };
   await using models = await temporaryFolder();
   const ids = await runShortPipeline((args) => runDpo(args, asRuntime), models.path);
