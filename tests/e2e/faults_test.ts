@@ -5,10 +5,9 @@
  * time dpo exits with its code and one clear line, nothing partial is stored, and the store
  * takes the same command afterwards.
  */
-import { decodeOutput } from "../../scripts/lib/captured_command.ts";
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import postgres from "postgres";
-import { type CliResult, dpoOk, runDpo } from "../helpers/cli.ts";
+import { type CliResult, dpoOk, runDpo, type RunningDpo, startDpo } from "../helpers/cli.ts";
 import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 import {
   assertCleanFailure,
@@ -17,7 +16,6 @@ import {
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const PG_CLUSTER = new URL("../../scripts/pg_cluster.sh", import.meta.url).pathname;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Files in the large step: above hash_pool.ts's threshold, so workers hash them. */
@@ -26,31 +24,6 @@ const LARGE_STEP_FILES = 20_000;
 const SLOW_FILE_BYTES = 512 * 1024 * 1024;
 
 const decoder = new TextDecoder();
-
-/** dpo started in the background, as runDpo() runs it, so that a test can act meanwhile. */
-interface RunningDpo {
-  pid: number;
-  kill(signal: Deno.Signal): void;
-  /** Settles when dpo has exited. */
-  result: Promise<CliResult>;
-  exited(): boolean;
-}
-
-function startDpo(args: readonly string[]): RunningDpo {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    env: { DPO_DATABASE_URL: "", DPO_PIPELINE: "", PGPASSWORD: "", PGHOST: "", PGUSER: "" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let exited = false;
-  const result = child.output().then((output) => {
-    exited = true;
-    return decodeOutput(output);
-  });
-  return { pid: child.pid, kill: (signal) => child.kill(signal), result, exited: () => exited };
-}
 
 /** Polls `condition` every 20 ms until it holds; fails if `dpo` exits first or time runs out. */
 async function waitUntil(

@@ -8,8 +8,8 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { decodeOutput, runCaptured } from "../../scripts/lib/captured_command.ts";
-import { type CliResult, dpoOk, runDpo } from "../helpers/cli.ts";
+import { runCaptured } from "../../scripts/lib/captured_command.ts";
+import { dpoOk, runDpo, startDpo } from "../helpers/cli.ts";
 import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 import { runShortPipeline } from "../helpers/short_pipeline.ts";
 import {
@@ -106,31 +106,21 @@ Deno.test("on SQLite a SIGKILL while init-step writes its models leaves no step 
   const before = await snapshotTables(store.rows);
   const initStep = [...store.args, "init-step", executionId, "LOAD", models.path, "*.sql"];
 
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...initStep],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let exited = false;
-  const result = child.output().then((output) => {
-    exited = true;
-    return decodeOutput(output);
-  });
+  const dpo = startDpo(initStep);
   // The only write init-step makes is its step: once dpo holds the write lock, it is writing.
   const probe = connectTo(fileOf(store));
   try {
     while (!writeLockIsHeld(probe)) {
-      if (exited) {
-        throw new Error(`dpo finished before it was caught writing: ${(await result).stderr}`);
+      if (dpo.exited()) {
+        throw new Error(`dpo finished before it was caught writing: ${(await dpo.result).stderr}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    child.kill("SIGKILL");
+    dpo.kill("SIGKILL");
   } finally {
     probe.close();
   }
-  const killed: CliResult = await result;
+  const killed = await dpo.result;
   assertEquals([killed.code, killed.stdout], [137, ""]);
 
   assertEquals(await snapshotTables(store.rows), before);

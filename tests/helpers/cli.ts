@@ -1,5 +1,9 @@
 /** Runs the real CLI as a subprocess, as build agents do, and captures its three outputs. */
-import { type CommandOutput, runCaptured } from "../../scripts/lib/captured_command.ts";
+import {
+  type CommandOutput,
+  decodeOutput,
+  runCaptured,
+} from "../../scripts/lib/captured_command.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -27,6 +31,32 @@ export async function runDpo(
       ...options.env,
     },
   });
+}
+
+/** dpo started in the background, as runDpo() runs it, so that a test can act meanwhile. */
+export interface RunningDpo {
+  pid: number;
+  kill(signal: Deno.Signal): void;
+  /** Settles when dpo has exited. */
+  result: Promise<CliResult>;
+  exited(): boolean;
+}
+
+/** Starts `dpo <args…>` as runDpo() would, without waiting for it. */
+export function startDpo(args: readonly string[]): RunningDpo {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    env: { DPO_DATABASE_URL: "", DPO_PIPELINE: "", PGPASSWORD: "", PGHOST: "", PGUSER: "" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const result = child.output().then((output) => {
+    exited = true;
+    return decodeOutput(output);
+  });
+  return { pid: child.pid, kill: (signal) => child.kill(signal), result, exited: () => exited };
 }
 
 /** Runs dpo and fails with its stderr unless it exits 0; returns stdout without the newline. */
