@@ -41,7 +41,8 @@ function writeAllSync(stream: { writeSync(bytes: Uint8Array): number }, text: st
 }
 
 // Exiting closes the connection, so the server rolls back any open transaction; the embedded
-// store discards an uncommitted one on its next start (PostgreSQL's WAL recovery).
+// store never made an uncommitted one visible (SQLite's write-ahead log ignores pages without a
+// commit).
 function exitOnSignal(signal: "SIGINT" | "SIGTERM", exitCode: number): void {
   Deno.addSignalListener(signal, () => {
     console.error(`error: interrupted by ${signal}: any unfinished write was rolled back`);
