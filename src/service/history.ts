@@ -3,9 +3,15 @@ import type { Store } from "../store/database.ts";
 import {
   type ExecutionFilter,
   type ExecutionRow,
+  type ExecutionState,
+  listExecutionDurations,
   listExecutions,
+  listPipelines,
+  type PipelineSummary,
   previousSuccessfulExecutionId,
 } from "../store/executions.ts";
+import type { Log } from "../log.ts";
+import { type ChangeSet, stepChangeSet } from "./compare.ts";
 import { modelChanges } from "../store/step_models.ts";
 import { findStepByName, listSteps, type StepRow } from "../store/steps.ts";
 import { requireExecutionTotals } from "./executions.ts";
@@ -51,4 +57,40 @@ export async function executionDetail(
     steps.push({ ...step, changed_models: changed });
   }
   return { execution, previous_execution_id: previousId, steps };
+}
+
+/** Every pipeline with its newest execution and how its last runs ended, by name. */
+export async function pipelineOverview(store: Store): Promise<PipelineSummary[]> {
+  return await listPipelines(store);
+}
+
+/** A pipeline's newest executions without their totals (cheap enough for a chart of many). */
+export async function executionTimeline(
+  store: Store,
+  pipeline: string,
+  limit: number,
+): Promise<ExecutionState[]> {
+  return await listExecutionDurations(store, pipeline, limit);
+}
+
+/**
+ * Each step's change set against the execution's earlier successful run (every model added
+ * when there is none), by step id.
+ */
+export async function executionChangeSets(
+  store: Store,
+  detail: ExecutionDetail,
+  log: Log,
+): Promise<Map<string, ChangeSet>> {
+  const changeSets = new Map<string, ChangeSet>();
+  for (const step of detail.steps) {
+    changeSets.set(
+      step.execution_step_id,
+      await stepChangeSet(store, {
+        stepId: step.execution_step_id,
+        previousExecutionId: detail.previous_execution_id,
+      }, log),
+    );
+  }
+  return changeSets;
 }

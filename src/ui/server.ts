@@ -1,0 +1,55 @@
+/** `dpo ui`'s server: one open store, read-only pages, stopped by SIGINT or SIGTERM. */
+import type { Log } from "../log.ts";
+import type { Store } from "../store/database.ts";
+import { createHandler } from "./router.ts";
+
+/** Where to listen; port 0 asks the system for a free port. */
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  log: Log;
+  /** Called once with the URL the server answers on. */
+  onListen(url: string): void;
+}
+
+/** Serves the pages until SIGINT or SIGTERM, then lets open requests finish and returns. */
+export async function serveUi(store: Store, options: ServeOptions): Promise<void> {
+  const stop = new AbortController();
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    signal: stop.signal,
+    onListen: ({ hostname, port }) => options.onListen(`http://${urlHost(hostname)}:${port}/`),
+  }, createHandler(store, options.log));
+  const restoreExit = stopInsteadOfExiting(() => stop.abort());
+  try {
+    await server.finished;
+  } finally {
+    restoreExit();
+  }
+  options.log.info("dpo ui stopped: open requests finished, the store is closed next");
+}
+
+/**
+ * main.ts answers SIGINT and SIGTERM by exiting at once (130, 143) from listeners it adds before
+ * any command runs, which is right for a command in the middle of a write, but would cut off
+ * the server's requests and the store's close. While the server runs, that exit stops the server
+ * instead, and the command then ends as every command does (exit 0); a second signal exits at
+ * once. (main.ts is not this command's to change; a hook there would replace this.)
+ */
+function stopInsteadOfExiting(stopServer: () => void): () => void {
+  const exit = Deno.exit;
+  let stopping = false;
+  Deno.exit = ((code?: number) => {
+    if (stopping || (code !== 130 && code !== 143)) return exit(code);
+    stopping = true;
+    stopServer();
+  }) as typeof Deno.exit;
+  return () => {
+    Deno.exit = exit;
+  };
+}
+
+function urlHost(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
