@@ -39,7 +39,8 @@ export function durationChart(
   const plotWidth = WIDTH - LEFT - 10;
   const plotHeight = HEIGHT - TOP - BOTTOM;
   const slot = plotWidth / Math.max(bars.length, 1);
-  const barWidth = Math.max(1, slot * 0.8);
+  // A few executions still look like bars, not blocks.
+  const barWidth = Math.min(24, Math.max(1, slot * 0.8));
   const drawn = bars.map((bar, index) => {
     const height = bar.milliseconds === null
       ? 2
