@@ -73,24 +73,34 @@ export async function executionTimeline(
   return await listExecutionDurations(store, pipeline, limit);
 }
 
+/** An execution's detail and each step's full change set, by step id. */
+export interface ExecutionChanges {
+  detail: ExecutionDetail;
+  changeSets: Map<string, ChangeSet>;
+}
+
 /**
- * Each step's change set against the execution's earlier successful run (every model added
- * when there is none), by step id.
+ * executionDetail with each step's change set against the earlier successful run (every model
+ * added when there is none): one comparison a step, whose added and modified models are also
+ * the step's changed count, where executionDetail and stepChangeSet would compare twice.
  */
-export async function executionChangeSets(
+export async function executionChanges(
   store: Store,
-  detail: ExecutionDetail,
+  executionId: string,
   log: Log,
-): Promise<Map<string, ChangeSet>> {
+): Promise<ExecutionChanges> {
+  const execution = await requireExecutionTotals(store, executionId);
+  const previousId = await previousSuccessfulExecutionId(store, executionId) ?? null;
+  const steps: StepDetail[] = [];
   const changeSets = new Map<string, ChangeSet>();
-  for (const step of detail.steps) {
-    changeSets.set(
-      step.execution_step_id,
-      await stepChangeSet(store, {
-        stepId: step.execution_step_id,
-        previousExecutionId: detail.previous_execution_id,
-      }, log),
-    );
+  for (const step of await listSteps(store, executionId)) {
+    const changeSet = await stepChangeSet(store, {
+      stepId: step.execution_step_id,
+      previousExecutionId: previousId,
+    }, log);
+    changeSets.set(step.execution_step_id, changeSet);
+    const changed = changeSet.added.length + changeSet.modified.length;
+    steps.push({ ...step, changed_models: previousId === null ? null : changed });
   }
-  return changeSets;
+  return { detail: { execution, previous_execution_id: previousId, steps }, changeSets };
 }

@@ -9,8 +9,7 @@ import type { Store } from "../store/database.ts";
 import type { ExecutionRow, PipelineSummary } from "../store/executions.ts";
 import { RECENT_RUNS } from "../store/executions.ts";
 import {
-  executionChangeSets,
-  executionDetail,
+  executionChanges,
   executionHistory,
   executionTimeline,
   pipelineOverview,
@@ -145,8 +144,7 @@ export async function executionPage(
   options: { executionId: string; page: number; search: string; log: Log },
 ): Promise<Page> {
   const { executionId, page, search } = options;
-  const detail = await executionDetail(store, executionId);
-  const changeSets = await executionChangeSets(store, detail, options.log);
+  const { detail, changeSets } = await executionChanges(store, executionId, options.log);
   const e = detail.execution;
   let hasNextPage = false;
   const stepChanges = detail.steps.map((step) => {
