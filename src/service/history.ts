@@ -10,8 +10,7 @@ import {
   type PipelineSummary,
   previousSuccessfulExecutionId,
 } from "../store/executions.ts";
-import type { Log } from "../log.ts";
-import { type ChangeSet, stepChangeSet } from "./compare.ts";
+import { type ChangeSet, changeSetBetween } from "./compare.ts";
 import { modelChanges } from "../store/step_models.ts";
 import { findStepByName, listSteps, type StepRow } from "../store/steps.ts";
 import { requireExecutionTotals } from "./executions.ts";
@@ -80,24 +79,39 @@ export interface ExecutionChanges {
 }
 
 /**
- * executionDetail with each step's change set against the earlier successful run (every model
- * added when there is none): one comparison a step, whose added and modified models are also
- * the step's changed count, where executionDetail and stepChangeSet would compare twice.
+ * Change sets already computed, by step and previous step. A step's models are written once, with
+ * the step, and never change, so the change set between two given steps never does either.
+ */
+export interface ChangeSetCache {
+  get(key: string): ChangeSet | undefined;
+  set(key: string, changeSet: ChangeSet): void;
+}
+
+/**
+ * executionDetail with each step's change set against the same-named step of the earlier
+ * successful run (every model added when there is none or it lacks the step): one comparison a
+ * step, whose added and modified models are also the step's changed count, where executionDetail
+ * and stepChangeSet would compare twice; none when `cache` holds it.
  */
 export async function executionChanges(
   store: Store,
   executionId: string,
-  log: Log,
+  cache?: ChangeSetCache,
 ): Promise<ExecutionChanges> {
   const execution = await requireExecutionTotals(store, executionId);
   const previousId = await previousSuccessfulExecutionId(store, executionId) ?? null;
   const steps: StepDetail[] = [];
   const changeSets = new Map<string, ChangeSet>();
   for (const step of await listSteps(store, executionId)) {
-    const changeSet = await stepChangeSet(store, {
-      stepId: step.execution_step_id,
-      previousExecutionId: previousId,
-    }, log);
+    const previousStepId = previousId === null
+      ? null
+      : await findStepByName(store, previousId, step.step_name) ?? null;
+    const key = `${step.execution_step_id} ${previousStepId}`;
+    let changeSet = cache?.get(key);
+    if (changeSet === undefined) {
+      changeSet = await changeSetBetween(store, step.execution_step_id, previousStepId);
+      cache?.set(key, changeSet);
+    }
     changeSets.set(step.execution_step_id, changeSet);
     const changed = changeSet.added.length + changeSet.modified.length;
     steps.push({ ...step, changed_models: previousId === null ? null : changed });

@@ -3,8 +3,8 @@
  * relative names, each beside its JSON, for a CI job to publish as an artifact of its run.
  */
 import { createHash } from "node:crypto";
-import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
+import { changeSetCache } from "./change_set_cache.ts";
 import { layout } from "./layout.ts";
 import { executionPage, type Links, type Page, pipelinePage, pipelinesPage } from "./pages.ts";
 import { pipelineOverview } from "../service/history.ts";
@@ -32,9 +32,10 @@ export const EXPORT_LINKS: Links = {
  * Writes the pipelines page, every page of each pipeline and every page of each execution they
  * list, each as `<name>.html` and `<name>.json`; returns how many pages it wrote.
  */
-export async function exportPages(store: Store, folder: string, log: Log): Promise<number> {
+export async function exportPages(store: Store, folder: string): Promise<number> {
   await Deno.mkdir(folder, { recursive: true });
   let written = 0;
+  const cache = changeSetCache();
   const write = async (file: string, page: Page) => {
     await Deno.writeTextFile(`${folder}/${file}`, layout(page.title, "index.html", page.body).text);
     await Deno.writeTextFile(
@@ -58,7 +59,7 @@ export async function exportPages(store: Store, folder: string, log: Log): Promi
             executionId,
             page: changesPage,
             search: "",
-            log,
+            cache,
           });
           await write(EXPORT_LINKS.execution(executionId, changesPage), detail);
           if (!(detail.json as { has_next_page: boolean }).has_next_page) break;

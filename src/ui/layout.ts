@@ -4,7 +4,7 @@ import { Html, html } from "./html.ts";
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums}code,.name{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}
+td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}code,.name{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}
 .COMPLETED{color:#2e7d32}.FAILED{color:#c62828}.IN_PROGRESS{color:#1565c0}.INITIALISED{color:#757575}
 nav a{margin-right:1em}.legend span{margin-right:1em}.muted{color:#666}`;
 

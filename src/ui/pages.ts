@@ -4,18 +4,18 @@
  * `html`, which escapes it.
  */
 import { NotFoundError } from "../errors.ts";
-import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import type { ExecutionRow, PipelineSummary } from "../store/executions.ts";
 import { RECENT_RUNS } from "../store/executions.ts";
 import {
+  type ChangeSetCache,
   executionChanges,
   executionHistory,
   executionTimeline,
   pipelineOverview,
 } from "../service/history.ts";
 import { executionDetailJson, executionJson } from "../cli/json_shapes.ts";
-import { formatCount, formatDuration } from "../cli/summaries.ts";
+import { formatCount } from "../cli/summaries.ts";
 import { type Html, html } from "./html.ts";
 import { durationChart, STATUS_COLOURS } from "./svg_chart.ts";
 
@@ -141,10 +141,10 @@ ${pager}`;
 export async function executionPage(
   store: Store,
   links: Links,
-  options: { executionId: string; page: number; search: string; log: Log },
+  options: { executionId: string; page: number; search: string; cache?: ChangeSetCache },
 ): Promise<Page> {
   const { executionId, page, search } = options;
-  const { detail, changeSets } = await executionChanges(store, executionId, options.log);
+  const { detail, changeSets } = await executionChanges(store, executionId, options.cache);
   const e = detail.execution;
   let hasNextPage = false;
   const stepChanges = detail.steps.map((step) => {
@@ -305,12 +305,15 @@ function pagerLinks(page: number, hasNext: boolean, link: (page: number) => stri
   }${hasNext ? html`<a rel="next" href="${link(page + 1)}">older →</a>` : ""}</p>`;
 }
 
-/** Milliseconds as `1.25 s` under a minute, else as the commands print durations. */
+/** Milliseconds as `1.25 s` under a minute, `14m 05s` under an hour, else `2h 03m`. */
 function duration(milliseconds: string | null): string {
   if (milliseconds === null) return "-";
   const ms = Number(milliseconds);
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  return formatDuration(milliseconds);
+  const seconds = Math.floor(ms / 1000);
+  const [h, m, s] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h === 0 ? `${m}m ${two(s)}s` : `${h}h ${two(m)}m`;
 }
 
 function successRate(p: PipelineSummary): number | null {

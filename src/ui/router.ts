@@ -6,6 +6,8 @@ import { NotFoundError, UsageError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import { parseExecutionId } from "../cli/arguments.ts";
+import type { ChangeSetCache } from "../service/history.ts";
+import { changeSetCache } from "./change_set_cache.ts";
 import { CONTENT_SECURITY_POLICY, layout } from "./layout.ts";
 import { executionPage, type Links, type Page, pipelinePage, pipelinesPage } from "./pages.ts";
 
@@ -32,7 +34,7 @@ export async function renderPath(
   store: Store,
   links: Links,
   url: URL,
-  log: Log,
+  cache: ChangeSetCache,
 ): Promise<Page | undefined> {
   const page = pageNumber(url.searchParams.get("page"));
   if (url.pathname === "/") return await pipelinesPage(store, links);
@@ -46,7 +48,7 @@ export async function renderPath(
       executionId: parseExecutionId(decodeURIComponent(execution[1])),
       page,
       search: url.searchParams.get("q") ?? "",
-      log,
+      cache,
     });
   }
   return undefined;
@@ -54,6 +56,7 @@ export async function renderPath(
 
 /** The request handler `Deno.serve` calls. */
 export function createHandler(store: Store, log: Log): (request: Request) => Promise<Response> {
+  const cache = changeSetCache();
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return respond(request, 405, "text/plain; charset=utf-8", "Only GET and HEAD\n", {
@@ -63,7 +66,7 @@ export function createHandler(store: Store, log: Log): (request: Request) => Pro
     const url = new URL(request.url);
     const json = url.searchParams.get("format") === "json";
     try {
-      const page = await renderPath(store, SERVER_LINKS, url, log);
+      const page = await renderPath(store, SERVER_LINKS, url, cache);
       if (page === undefined) throw new NotFoundError(`No page at "${url.pathname}"`);
       return json
         ? respond(request, 200, "application/json", JSON.stringify(page.json))

@@ -22,7 +22,7 @@ export const STATUS_COLOURS: Record<string, string> = {
 
 const WIDTH = 960;
 const HEIGHT = 220;
-const LEFT = 70;
+const LEFT = 80;
 const BOTTOM = 20;
 const TOP = 10;
 

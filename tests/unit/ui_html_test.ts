@@ -2,6 +2,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { escapeHtml, html } from "../../src/ui/html.ts";
 import { durationChart } from "../../src/ui/svg_chart.ts";
+import { changeSetCache } from "../../src/ui/change_set_cache.ts";
 import { isLoopback } from "../../src/cli/commands/ui.ts";
 
 Deno.test("escapeHtml() escapes markup, both quotes and ampersands, and mends lone surrogates", async (t) => {
@@ -40,4 +41,25 @@ Deno.test("durationChart() draws one linked bar per execution, escaped, coloured
 Deno.test("isLoopback() tells loopback addresses from the ones beyond this machine", () => {
   for (const host of ["127.0.0.1", "127.1.2.3", "::1", "localhost"]) assert(isLoopback(host));
   for (const host of ["0.0.0.0", "::", "192.168.1.2", "example.com"]) assert(!isLoopback(host));
+});
+
+Deno.test("changeSetCache() keeps the most recently used change sets within its name limit", () => {
+  const set = (n: number) => ({
+    added: Array.from({ length: n }, (_, i) => `m${i}`),
+    modified: [],
+    deleted: [],
+    unchanged: 0,
+  });
+  const cache = changeSetCache(10);
+  cache.set("a", set(4));
+  cache.set("b", set(4));
+  assert(cache.get("a") !== undefined); // now the most recently used
+  cache.set("c", set(4)); // 15 names with a, b and c: b, the least recently used, goes
+  assertEquals([cache.get("a")?.added.length, cache.get("b"), cache.get("c")?.added.length], [
+    4,
+    undefined,
+    4,
+  ]);
+  cache.set("huge", set(20));
+  assertEquals(cache.get("huge"), undefined);
 });

@@ -2,7 +2,6 @@
 import type { Command } from "../parser.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../../errors.ts";
-import type { Log } from "../../log.ts";
 
 const DEFAULT_PORT = 8765;
 
@@ -21,7 +20,7 @@ export function registerUi(program: Command, cli: CliContext): void {
       if (options.export !== undefined) {
         const folder = options.export;
         const { exportPages } = await import("../../ui/export.ts");
-        const written = await cli.withStore((store) => exportPages(store, folder, quietLog(cli)));
+        const written = await cli.withStore((store) => exportPages(store, folder));
         cli.print(`${written} pages written to ${folder}`);
         return;
       }
@@ -33,15 +32,9 @@ export function registerUi(program: Command, cli: CliContext): void {
       }
       const { serveUi } = await import("../../ui/server.ts");
       await cli.withStore((store) =>
-        serveUi(store, { hostname, port, log: quietLog(cli), onListen: (url) => cli.print(url) })
+        serveUi(store, { hostname, port, log: cli.log, onListen: (url) => cli.print(url) })
       );
     });
-}
-
-// A step the earlier run lacks makes every model count as added: compare-step-models warns of
-// it, a page shows it, and a server that logged it on every request would flood its log.
-function quietLog(cli: CliContext): Log {
-  return { ...cli.log, warn: (text) => cli.log.debug(text) };
 }
 
 function parsePort(text: string): number {
