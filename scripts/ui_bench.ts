@@ -3,10 +3,9 @@
  * 200,000 models (20,000 of them changed, 1,000 added, 1,000 deleted), on PostgreSQL and the
  * embedded store. Each page is requested 20 times after a first request (timed apart: the
  * execution page's first request compares the steps, later ones read the server's cache of
- * change sets); p50s are printed as one
- * Markdown table beside a floor measured in the same loop: a 404 from the same server, which
- * costs an HTTP round trip and no store work. Run through ./scripts/ui_bench.sh
- * (scripts/ui_bench.sh starts a throwaway PostgreSQL).
+ * change sets); p50s are printed as one Markdown table beside a floor measured in the same
+ * loop: a 404 from the same server, which costs an HTTP round trip and no store work. Run
+ * through ./scripts/ui_bench.sh, which starts a throwaway PostgreSQL.
  *
  *   deno run -A scripts/ui_bench.ts [--stores postgres,sqlite] [--requests 20]
  */

@@ -1,4 +1,5 @@
 /** `dpo ui`'s server: one open store, read-only pages, stopped by SIGINT or SIGTERM. */
+import { ConflictError, UsageError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import { createHandler } from "./router.ts";
@@ -15,12 +16,7 @@ export interface ServeOptions {
 /** Serves the pages until SIGINT or SIGTERM, then lets open requests finish and returns. */
 export async function serveUi(store: Store, options: ServeOptions): Promise<void> {
   const stop = new AbortController();
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    signal: stop.signal,
-    onListen: ({ hostname, port }) => options.onListen(`http://${urlHost(hostname)}:${port}/`),
-  }, createHandler(store, options.log));
+  const server = listen(options, stop.signal, createHandler(store, options.log));
   const restoreExit = stopInsteadOfExiting(() => stop.abort());
   try {
     await server.finished;
@@ -28,6 +24,36 @@ export async function serveUi(store: Store, options: ServeOptions): Promise<void
     restoreExit();
   }
   options.log.info("dpo ui stopped: open requests finished, the store is closed next");
+}
+
+function listen(
+  options: ServeOptions,
+  signal: AbortSignal,
+  handler: (request: Request) => Promise<Response>,
+): Deno.HttpServer {
+  try {
+    return Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      signal,
+      onListen: ({ hostname, port }) => options.onListen(`http://${urlHost(hostname)}:${port}/`),
+    }, handler);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new ConflictError(
+        `Port ${options.port} on "${options.hostname}" is in use: choose another with --port ` +
+          "(0: any free one)",
+        { cause: error },
+      );
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable || error instanceof TypeError) {
+      throw new UsageError(
+        `Cannot listen on "${options.hostname}": give an address of this machine with --host`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 /**

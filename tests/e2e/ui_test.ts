@@ -11,7 +11,12 @@ import {
 } from "node:assert/strict";
 import { runDpo } from "../helpers/cli.ts";
 import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
-import { openStoreUnderTest, STORE_KINDS, type StoreUnderTest } from "../helpers/pipeline.ts";
+import {
+  assertCleanFailure,
+  openStoreUnderTest,
+  STORE_KINDS,
+  type StoreUnderTest,
+} from "../helpers/pipeline.ts";
 import { startUi } from "../helpers/ui_server.ts";
 
 /** A pipeline name and model names that are markup, quotes and line breaks. */
@@ -176,7 +181,7 @@ for (const kind of STORE_KINDS) {
   });
 }
 
-Deno.test("dpo ui stops on SIGTERM with exit 0 and pages a pipeline's executions", async () => {
+Deno.test("dpo ui pages a pipeline's executions, refuses a port in use and stops on SIGTERM with exit 0", async () => {
   await using store = await openStoreUnderTest("SQLite");
   for (let i = 0; i < 52; i++) {
     const result = await runDpo([...store.args, "--pipeline", "many", "init-execution"]);
@@ -189,6 +194,9 @@ Deno.test("dpo ui stops on SIGTERM with exit 0 and pages a pipeline's executions
   assertEquals([second.executions.length, second.has_next_page], [2, false]);
   const pageOne = await get(`${ui.url}pipelines/many`);
   assert(pageOne.body.includes('href="/pipelines/many?page=2"'), "a link to the next page");
+  const port = new URL(ui.url).port;
+  const taken = await runDpo([...store.args, "ui", "--port", port]);
+  assertCleanFailure(taken, 1, new RegExp(`^error: Port ${port} on "127.0.0.1" is in use: `));
   const stopped = await ui.stop("SIGTERM");
   assertEquals(stopped.code, 0, stopped.stderr);
 });
