@@ -205,8 +205,11 @@ ${
       `
     }`
   );
-  const pageLink = (n: number) =>
-    links.execution(executionId, n) + (search === "" ? "" : `&q=${encodeURIComponent(search)}`);
+  const pageLink = (n: number) => {
+    const link = links.execution(executionId, n);
+    if (search === "") return link;
+    return `${link}${link.includes("?") ? "&" : "?"}q=${encodeURIComponent(search)}`;
+  };
   const body = html`
     <h1>Execution <code>${e.execution_id}</code></h1>
     <p>Pipeline <a class="name" href="${links.pipeline(e.pipeline)}">${e.pipeline}</a>:
