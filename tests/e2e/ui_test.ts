@@ -19,9 +19,16 @@ import {
 } from "../helpers/pipeline.ts";
 import { startUi } from "../helpers/ui_server.ts";
 
-/** A pipeline name and model names that are markup, quotes and line breaks. */
+/** A pipeline name and model names that are markup, quotes, line breaks, tabs and non-ASCII. */
 const HOSTILE_PIPELINE = `<img src=x onerror=alert(1)> & "night'ly"`;
-const HOSTILE_MODELS = [`<script>alert(1)<\\script>`, `dq"uote`, "new\nline", "q'uote", "&amp;"];
+const HOSTILE_MODELS = [
+  `<script>alert(1)<\\script>`,
+  `dq"uote`,
+  "new\nline",
+  "q'uote",
+  "&amp;",
+  "tab\there é😀",
+];
 
 /** Two completed executions and a failed one of the hostile pipeline; their ids, oldest first. */
 async function recordHistory(store: StoreUnderTest, modelsDir: string) {
@@ -141,6 +148,7 @@ for (const kind of STORE_KINDS) {
     assertEscaped(firstPage.body);
     assert(firstPage.body.includes("new\nline") && firstPage.body.includes("&amp;amp;"));
     assert(firstPage.body.includes("dq&quot;uote") && firstPage.body.includes("q&#39;uote"));
+    assert(firstPage.body.includes("tab\there é😀"), "non-ASCII names as they are");
     const failedPage = await get(`${ui.url}executions/${ids.failed}`);
     assert(failedPage.body.includes("&lt;b&gt;disk&lt;/b&gt; full"));
     assertEscaped(failedPage.body);
