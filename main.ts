@@ -2,6 +2,7 @@
 import { CommandLineError, CommandLineExit } from "./src/cli/parser.ts";
 import { runCli } from "./src/cli/program.ts";
 import { exitCodeFor } from "./src/errors.ts";
+import { takeInterruptStopper } from "./src/interrupts.ts";
 import { isLogging } from "./src/log.ts";
 import { redactText, type Secrets, urlPasswords, urlShownWords } from "./src/redaction.ts";
 
@@ -45,6 +46,9 @@ function writeAllSync(stream: { writeSync(bytes: Uint8Array): number }, text: st
 // commit).
 function exitOnSignal(signal: "SIGINT" | "SIGTERM", exitCode: number): void {
   Deno.addSignalListener(signal, () => {
+    // A command that stops cleanly (dpo ui) may have taken the interrupt over.
+    const stop = takeInterruptStopper();
+    if (stop !== undefined) return stop();
     console.error(`error: interrupted by ${signal}: any unfinished write was rolled back`);
     Deno.exit(exitCode);
   });

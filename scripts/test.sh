@@ -22,6 +22,9 @@ fi
 
 # shellcheck source=scripts/lib/server_setup.sh
 source "$repo_root/scripts/lib/server_setup.sh"
+# shellcheck source=scripts/lib/ensure_chromium.sh
+source "$repo_root/scripts/lib/ensure_chromium.sh"
+ensure_chromium
 cluster_dir=$(mktemp -d /tmp/dpo-test.XXXXXX)
 # shellcheck disable=SC2317 # reached only through the EXIT trap
 cleanup() { stop_test_servers "$cluster_dir"; }

@@ -66,6 +66,7 @@ const COMMAND_MODULES: { names: readonly string[]; load: () => Promise<Register>
     load: async () => (await import("./commands/compare_models.ts")).registerCompareModels,
   },
   { names: ["db"], load: async () => (await import("./commands/db.ts")).registerDb },
+  { names: ["ui"], load: async () => (await import("./commands/ui.ts")).registerUi },
   // Lists every command: never loaded alone.
   {
     names: [],

@@ -44,6 +44,15 @@ export async function stepChangeSet(
   return toChangeSet(await modelChanges(store, options.stepId, previousStepId));
 }
 
+/** The change set of a step against a given previous step (null: every model is added). */
+export async function changeSetBetween(
+  store: Store,
+  stepId: string,
+  previousStepId: string | null,
+): Promise<ChangeSet> {
+  return toChangeSet(await modelChanges(store, stepId, previousStepId));
+}
+
 /** The older form: compares the named step of `executionId` against `previousExecutionId`. */
 export async function compareExecutionModels(
   store: Store,

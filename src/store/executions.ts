@@ -1,6 +1,6 @@
 /** Every statement on dpo.execution. */
 import { type Dialect, inDialect, type Queryable } from "./database.ts";
-import { exactSumText, isoText, millisecondsSince } from "./sql_text.ts";
+import { codePointOrder, exactSumText, isoText, millisecondsSince } from "./sql_text.ts";
 
 /** An execution's own columns; times are Python-style ISO 8601 text. */
 export interface ExecutionState {
@@ -122,6 +122,8 @@ export interface ExecutionFilter {
   limit: number;
   status?: string;
   since?: string;
+  /** How many of the newest to skip: a later page. */
+  offset?: number;
 }
 
 /** A pipeline's executions, newest first. */
@@ -139,7 +141,7 @@ export async function listExecutions(
      WHERE e.pipeline = $1 AND (CAST($2 AS text) IS NULL OR e.status = CAST($2 AS text)) AND (${
       inDialect(db, since)
     })
-     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $4`,
+     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $4 OFFSET $5`,
     [
       filter.pipeline,
       filter.status ?? null,
@@ -149,7 +151,56 @@ export async function listExecutions(
         ? sqliteTime(filter.since)
         : filter.since,
       filter.limit,
+      filter.offset ?? 0,
     ],
+  );
+}
+
+/** A pipeline, its newest execution and how its recent runs ended. */
+export interface PipelineSummary extends ExecutionState {
+  execution_count: string;
+  /** How many of the newest RECENT_RUNS executions completed, and how many failed. */
+  recent_runs: string;
+  recent_completed: string;
+  recent_failed: string;
+}
+
+/** How many of a pipeline's newest executions its success rate counts. */
+export const RECENT_RUNS = 30;
+
+/**
+ * Every pipeline with its newest execution and the endings of its last RECENT_RUNS ones, by
+ * name. Each lookup walks the (pipeline, started_on DESC) index from its newest end.
+ */
+export async function listPipelines(db: Queryable): Promise<PipelineSummary[]> {
+  const recentCount = (condition: string) =>
+    `(SELECT CAST(count(*) AS text) FROM (SELECT r.status FROM dpo.execution r
+       WHERE r.pipeline = p.pipeline ORDER BY r.started_on DESC, r.created_on DESC
+       LIMIT ${RECENT_RUNS}) AS recent WHERE ${condition})`;
+  return await db.query<PipelineSummary>(
+    `SELECT ${stateColumns(db.dialect)},
+       CAST((SELECT count(*) FROM dpo.execution c WHERE c.pipeline = p.pipeline) AS text)
+         AS execution_count,
+       ${recentCount("1 = 1")} AS recent_runs,
+       ${recentCount("recent.status = 'COMPLETED'")} AS recent_completed,
+       ${recentCount("recent.status = 'FAILED'")} AS recent_failed
+     FROM (SELECT DISTINCT pipeline FROM dpo.execution) AS p
+     JOIN dpo.execution e ON e.execution_id = (SELECT r.execution_id FROM dpo.execution r
+       WHERE r.pipeline = p.pipeline ORDER BY r.started_on DESC, r.created_on DESC LIMIT 1)
+     ORDER BY ${codePointOrder(db.dialect, "p.pipeline")}`,
+  );
+}
+
+/** A pipeline's executions as the chart draws them: newest first, no totals. */
+export async function listExecutionDurations(
+  db: Queryable,
+  pipeline: string,
+  limit: number,
+): Promise<ExecutionState[]> {
+  return await db.query<ExecutionState>(
+    `SELECT ${stateColumns(db.dialect)} FROM dpo.execution e WHERE e.pipeline = $1
+     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $2`,
+    [pipeline, limit],
   );
 }
 

@@ -1,0 +1,58 @@
+/** `dpo ui` as a subprocess for the tests: started on a free loopback port, its URL read back. */
+import type { CommandOutput } from "../../scripts/lib/captured_command.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** A running `dpo ui`: where it answers, and how to stop it. */
+export interface RunningUi {
+  url: string;
+  /** Sends the signal and waits for the process: its exit code and everything it printed. */
+  stop(signal?: Deno.Signal): Promise<CommandOutput>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts `dpo <args…> ui --port 0` and waits for the URL it prints on stdout. */
+export async function startUi(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<RunningUi> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args, "ui", "--port", "0"],
+    cwd: options.cwd,
+    env: { DPO_DATABASE_URL: "", DPO_PIPELINE: "", PGPASSWORD: "", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderrText = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  while (!stdout.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) {
+      const status = await child.status;
+      throw new Error(`dpo ui exited ${status.code} before printing its URL: ${await stderrText}`);
+    }
+    stdout += value;
+  }
+  const url = stdout.split("\n")[0];
+  let stopped: Promise<CommandOutput> | undefined;
+  const stop = (signal: Deno.Signal = "SIGINT") => {
+    stopped ??= (async () => {
+      child.kill(signal);
+      for (let part = await reader.read(); !part.done; part = await reader.read()) {
+        stdout += part.value;
+      }
+      const status = await child.status;
+      return { code: status.code, stdout, stderr: await stderrText };
+    })();
+    return stopped;
+  };
+  return {
+    url,
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop("SIGKILL");
+    },
+  };
+}
