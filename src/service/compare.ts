@@ -111,7 +111,7 @@ async function previousStepOf(
   log: Log,
 ): Promise<string | null> {
   const step = await findStepName(store, options.stepId);
-  if (!step) throw unknownStep(options.stepId);
+  if (!step) return await unknownStep(store, options.stepId);
   if (options.previousExecutionId === null) return null;
   await requireExecution(store, options.previousExecutionId);
   const previousStepId = await findStepByName(store, options.previousExecutionId, step.step_name);
