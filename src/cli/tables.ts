@@ -2,12 +2,19 @@
 import type { ChangeSet } from "../service/compare.ts";
 import { compareCodePoints } from "./json_shapes.ts";
 
-/** `A name`, `M name`, `D name` lines, sorted by name (as `git diff --name-status`). */
+/**
+ * `A name`, `M name`, `D name` and `R old new` lines, sorted by name, a rename by its old one
+ * (as `git diff --name-status`).
+ */
 export function nameStatusLines(changes: ChangeSet, prefix = ""): string[] {
   const lines = [
     ...changes.added.map((name) => ({ name, line: `A ${prefix}${name}` })),
     ...changes.modified.map((name) => ({ name, line: `M ${prefix}${name}` })),
     ...changes.deleted.map((name) => ({ name, line: `D ${prefix}${name}` })),
+    ...changes.renamed.map(({ from, to }) => ({
+      name: from,
+      line: `R ${prefix}${from} ${prefix}${to}`,
+    })),
   ];
   return lines.sort((a, b) => compareCodePoints(a.name, b.name)).map((l) => l.line);
 }

@@ -71,10 +71,18 @@ export async function changedModelNames(
 /** How a model differs from the previous step: Added, Modified or Deleted. */
 export type ModelChange = "A" | "M" | "D";
 
+/** One changed model; with `checksums`, an added or deleted one carries its checksum. */
+export interface ModelChangeRow {
+  name: string;
+  change: ModelChange;
+  checksum?: string;
+}
+
 /**
  * The full change set between a step and a previous one (null: every model is added), sorted by
  * code point, and how many models are unchanged: one pass, in which the unchanged models fold
- * into one counted row.
+ * into one counted row. With `checksums`, added and deleted models carry their checksum (to pair
+ * renames); without, none travels, as a first run of 200,000 models would send 13 MB of them.
  *
  * PostgreSQL: a full join, not an anti-join (NOT EXISTS): right after a large step is stored,
  * the statistics know neither step id and the planner expects one row of each, and an anti-join
@@ -91,15 +99,16 @@ export async function modelChanges(
   db: Queryable,
   stepId: string,
   previousStepId: string | null,
-  options: { deletions?: boolean } = {},
-): Promise<{ changes: { name: string; change: ModelChange }[]; unchanged: number }> {
+  options: { deletions?: boolean; checksums?: boolean } = {},
+): Promise<{ changes: ModelChangeRow[]; unchanged: number }> {
   // Without deletions SQLite skips its anti-join, half the work (PostgreSQL's one pass finds
   // them anyway, and they are filtered out below).
   const deletions = options.deletions ?? true;
   const joined = {
     postgres: `SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
-                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
+                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change,
+           coalesce(cur.checksum, prev.checksum) AS checksum
          FROM (SELECT model_name, checksum FROM dpo.execution_step_model
                WHERE execution_step_id = $1) AS cur
          FULL JOIN (SELECT model_name, checksum FROM dpo.execution_step_model
@@ -107,26 +116,32 @@ export async function modelChanges(
            ON prev.model_name = cur.model_name`,
     sqlite: `SELECT cur.model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A'
-                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
+                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change,
+           cur.checksum
          FROM dpo.execution_step_model AS cur LEFT JOIN dpo.execution_step_model AS prev
            ON prev.execution_step_id = $2 AND prev.model_name = cur.model_name
          WHERE cur.execution_step_id = $1
          ${
       deletions
         ? `UNION ALL
-         SELECT prev.model_name, 'D' FROM dpo.execution_step_model AS prev
+         SELECT prev.model_name, 'D', prev.checksum FROM dpo.execution_step_model AS prev
          WHERE prev.execution_step_id = $2 AND NOT EXISTS (
            SELECT 1 FROM dpo.execution_step_model AS cur
            WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`
         : ""
     }`,
   };
-  const rows = await db.query<{ model_name: string | null; change: ModelChange | "="; n: string }>(
+  const checksum = options.checksums
+    ? "CASE WHEN change IN ('A', 'D') THEN checksum END AS checksum,"
+    : "";
+  const rows = await db.query<
+    { model_name: string | null; change: ModelChange | "="; checksum?: string | null; n: string }
+  >(
     `SELECT * FROM (
        SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
-         CAST(count(*) AS text) AS n
+         ${checksum} CAST(count(*) AS text) AS n
        FROM (${inDialect(db, joined)}) AS joined
-       GROUP BY 1, 2) AS result
+       GROUP BY ${options.checksums ? "1, 2, 3" : "1, 2"}) AS result
      ORDER BY ${codePointOrder(db.dialect, "model_name")}`,
     [stepId, previousStepId],
   );
@@ -134,7 +149,11 @@ export async function modelChanges(
   return {
     changes: rows
       .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
-      .map((row) => ({ name: row.model_name!, change: row.change as ModelChange })),
+      .map((row) => ({
+        name: row.model_name!,
+        change: row.change as ModelChange,
+        ...(row.checksum == null ? {} : { checksum: row.checksum }),
+      })),
     unchanged: Number(unchangedRow?.n ?? 0),
   };
 }
