@@ -157,3 +157,30 @@ export async function modelChanges(
     unchanged: Number(unchangedRow?.n ?? 0),
   };
 }
+
+/**
+ * Deletes at most `limit` model rows of an execution's steps, for prune's bounded batches;
+ * returns how many went. The rows are named by the (execution_step_id, model_name) key, the one
+ * index both stores have on this table.
+ */
+export async function deleteModelsOfExecution(
+  tx: Queryable,
+  executionId: string,
+  limit: number,
+): Promise<number> {
+  const doomed = `DELETE FROM dpo.execution_step_model
+     WHERE (execution_step_id, model_name) IN (
+       SELECT m.execution_step_id, m.model_name
+       FROM dpo.execution_step s JOIN dpo.execution_step_model m
+         ON m.execution_step_id = s.execution_step_id
+       WHERE s.execution_id = $1 LIMIT $2)`;
+  if (tx.dialect === "sqlite") {
+    // SQLite has no DELETE inside WITH: the rows come back and are counted here.
+    return (await tx.query(`${doomed} RETURNING 1`, [executionId, limit])).length;
+  }
+  const [{ n }] = await tx.query<{ n: string }>(
+    `WITH gone AS (${doomed} RETURNING 1) SELECT CAST(count(*) AS text) AS n FROM gone`,
+    [executionId, limit],
+  );
+  return Number(n);
+}
