@@ -24,6 +24,7 @@ import { registerGetExecutionCompletionTimestamp } from "./commands/get_executio
 import { registerGetLastSuccessfulExecution } from "./commands/get_last_successful_execution.ts";
 import { registerInitExecution } from "./commands/init_execution.ts";
 import { registerInitStep } from "./commands/init_step.ts";
+import { registerLog } from "./commands/log.ts";
 import { registerPrune } from "./commands/prune.ts";
 
 const COMMANDS = [
@@ -38,6 +39,7 @@ const COMMANDS = [
   registerDiff,
   registerExecutions,
   registerPrune,
+  registerLog,
   registerCompareModels,
   registerDb,
   registerCompletions,

@@ -34,3 +34,8 @@ export function alignedTable(
     ).join("  ").trimEnd();
   return [render(header), ...rows.map(render)].join("\n");
 }
+
+/** A checksum's first 12 hex digits, as people compare them; "-" when there is none. */
+export function shortChecksum(checksum: string | null): string {
+  return checksum === null ? "-" : checksum.slice(0, 12);
+}

@@ -1,6 +1,6 @@
 /** Every statement on dpo.execution_step_model. */
 import { inDialect, type Queryable } from "./database.ts";
-import { codePointOrder } from "./sql_text.ts";
+import { codePointOrder, isoText } from "./sql_text.ts";
 
 /** A step's fingerprinted model files: names, and their SHA-256 checksums in the same order. */
 export interface StepModels {
@@ -183,4 +183,57 @@ export async function deleteModelsOfExecution(
     [executionId, limit],
   );
   return Number(n);
+}
+
+/** One step's version of a model: null checksum when the step lacks it. */
+export interface ModelVersion {
+  execution_id: string;
+  execution_status: string;
+  started_on: string;
+  completed_on: string | null;
+  step_id: string;
+  step_name: string;
+  checksum: string | null;
+}
+
+/**
+ * A model's checksum in every step of a pipeline's executions (or only steps named `stepName`),
+ * oldest first: one (step id, model name) key lookup per step, for `dpo log` and `--explain`.
+ */
+export async function modelVersions(
+  db: Queryable,
+  filter: { pipeline: string; modelName: string; stepName: string | null },
+): Promise<ModelVersion[]> {
+  return await db.query<ModelVersion>(
+    `SELECT CAST(e.execution_id AS text) AS execution_id, e.status AS execution_status,
+       ${isoText(db.dialect, "e.started_on")} AS started_on,
+       ${isoText(db.dialect, "e.completed_on")} AS completed_on,
+       CAST(s.execution_step_id AS text) AS step_id, s.step_name, m.checksum
+     FROM dpo.execution e
+     JOIN dpo.execution_step s ON s.execution_id = e.execution_id
+     LEFT JOIN dpo.execution_step_model m
+       ON m.execution_step_id = s.execution_step_id AND m.model_name = $2
+     WHERE e.pipeline = $1 AND (CAST($3 AS text) IS NULL OR upper(s.step_name) = CAST($3 AS text))
+     ORDER BY e.started_on, e.created_on, s.created_on, s.execution_step_id`,
+    [filter.pipeline, filter.modelName, filter.stepName?.toUpperCase() ?? null],
+  );
+}
+
+/** The checksums of the named models in one step (absent names are left out). */
+export async function checksumsOfModels(
+  db: Queryable,
+  stepId: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map();
+  const inNames = inDialect(db, {
+    postgres: "SELECT jsonb_array_elements_text(CAST($2 AS jsonb))",
+    sqlite: "SELECT value FROM json_each($2)",
+  });
+  const rows = await db.query<{ model_name: string; checksum: string }>(
+    `SELECT model_name, checksum FROM dpo.execution_step_model
+     WHERE execution_step_id = $1 AND model_name IN (${inNames})`,
+    [stepId, JSON.stringify(names)],
+  );
+  return new Map(rows.map((row) => [row.model_name, row.checksum]));
 }
