@@ -80,8 +80,11 @@ export async function prune(store: Store, options: PruneOptions): Promise<PruneR
   for (const execution of selected) {
     const deleted = await pruneExecution(store, execution, options.batchRows);
     if (deleted === null) continue;
-    pruned.push(execution);
-    result.totals.executions++;
+    // Another prune at the same time may have taken part of it; each counts what it deleted.
+    if (deleted.execution) {
+      pruned.push(execution);
+      result.totals.executions++;
+    }
     result.totals.steps += deleted.steps;
     result.totals.modelRows += deleted.modelRows;
   }
@@ -100,12 +103,12 @@ async function assertMayDelete(store: Store): Promise<void> {
   }
 }
 
-/** One execution, whole; null when it no longer qualifies or another prune took it. */
+/** One execution, whole; null when it no longer qualifies or another prune took it first. */
 async function pruneExecution(
   store: Store,
   execution: PrunableExecution,
   batchRows = DEFAULT_PRUNE_BATCH_ROWS,
-): Promise<{ steps: number; modelRows: number } | null> {
+): Promise<{ execution: boolean; steps: number; modelRows: number } | null> {
   const stillPrunable = await store.transaction(async (tx) => {
     await awaitPruneTurn(tx);
     const current = await findExecutionState(tx, execution.execution_id, { forUpdate: true });
@@ -135,7 +138,6 @@ async function pruneExecution(
   return await store.transaction(async (tx) => {
     await awaitPruneTurn(tx);
     const steps = await deleteStepsOfExecution(tx, execution.execution_id);
-    // Another prune may have finished it meanwhile; then the rows it left are counted there.
-    return await deleteExecution(tx, execution.execution_id) ? { steps, modelRows } : null;
+    return { execution: await deleteExecution(tx, execution.execution_id), steps, modelRows };
   });
 }

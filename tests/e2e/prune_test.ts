@@ -22,7 +22,7 @@ import {
   STORE_KINDS,
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
-import { databaseUrl, superuserClient } from "../helpers/postgres_server.ts";
+import { databaseUrl, serverSettings, superuserClient } from "../helpers/postgres_server.ts";
 
 /** Rows that lost their execution or step: whole executions go, never part of one. */
 async function orphans(store: { rows: StoreUnderTest["rows"] }): Promise<unknown> {
@@ -215,9 +215,25 @@ function adminOf(name: string) {
 const PRUNING_AGENTS = 8;
 const OLD_RUNS = 8;
 
-for (const kind of STORE_KINDS) {
-  Deno.test(`${kind}: prune of another pipeline while ${PRUNING_AGENTS} agents record keeps exactly-once for them, and the pruned executions are gone whole`, async () => {
-    await using store = await openStoreUnderTest(kind);
+/** A URL for `database` through the PgBouncer (transaction mode) that scripts/test.sh starts. */
+function bouncerUrl(database: string): string {
+  const port = Deno.env.get("DPO_TEST_PGBOUNCER_PORT");
+  if (!port) {
+    throw new Error("DPO_TEST_PGBOUNCER_PORT is not set: run the tests through ./scripts/test.sh");
+  }
+  const server = serverSettings();
+  return `postgresql://${encodeURIComponent(server.user)}:${
+    encodeURIComponent(server.password)
+  }@${server.host}:${port}/${database}`;
+}
+
+for (const path of ["PostgreSQL", "PgBouncer", "SQLite"] as const) {
+  Deno.test(`${path}: two prunes of another pipeline while ${PRUNING_AGENTS} agents record keep exactly-once for them, take turns, and the pruned executions are gone whole`, async () => {
+    const kind = path === "SQLite" ? "SQLite" : "PostgreSQL";
+    await using opened = await openStoreUnderTest(kind);
+    const store = path === "PgBouncer"
+      ? { ...opened, args: [bouncerUrl(new URL(opened.args[0]).pathname.slice(1))] }
+      : opened;
     await using models = await temporaryFolder();
     const busy = kind === "SQLite" ? ["--connect-timeout", "60"] : [];
     const dpo = (args: string[]) => dpoOk([...store.args, ...args, ...busy]);
@@ -231,22 +247,30 @@ for (const kind of STORE_KINDS) {
       oldRuns.push(await recordRun(dpo, old, "old", "complete"));
     }
     await writeFleetModels(`${models.path}/fleet`, PRUNING_AGENTS);
-    const [fleet, pruned] = await Promise.all([
+    const prune = ["--format", "json", "--pipeline", "old", "prune", "--keep-last", "0"];
+    const [fleet, ...prunes] = await Promise.all([
       runFleet({
         agents: PRUNING_AGENTS,
         modelsRoot: `${models.path}/fleet`,
         run: (args, env) => runDpo([...store.args, ...args], { env }),
         extraArgs: busy,
       }),
-      dpo(["--pipeline", "old", "prune", "--keep-last", "0", "--batch-rows", "3"]),
+      dpo([...prune, "--batch-rows", "3"]),
+      dpo([...prune, "--batch-rows", "5"]),
     ]);
+    // Each counts what it deleted; together, every old execution but the baseline, once.
+    const totals = prunes.map((output) => JSON.parse(output).totals);
     assertEquals(
-      pruned,
-      `Pruned ${OLD_RUNS - 1} executions, ${OLD_RUNS - 1} steps, 210 model rows`,
+      {
+        executions: totals[0].executions + totals[1].executions,
+        steps: totals[0].steps + totals[1].steps,
+        model_rows: totals[0].model_rows + totals[1].model_rows,
+      },
+      { executions: OLD_RUNS - 1, steps: OLD_RUNS - 1, model_rows: 210 },
     );
     const runs = [fleet.seed, ...fleet.agents];
     if (kind === "PostgreSQL") {
-      await using admin = adminOf(new URL(store.args[0]).pathname.slice(1));
+      await using admin = adminOf(new URL(opened.args[0]).pathname.slice(1));
       assertEquals(await checkFleet(postgresFleetStore(admin.sql), runs), []);
     } else {
       const file = store.args[1].replace(/^sqlite:/, "");
