@@ -18,4 +18,5 @@ trap '"$repo_root/scripts/pg_cluster.sh" stop "$cluster_dir" >&2 || true; rm -rf
 "$repo_root/scripts/pg_cluster.sh" start "$cluster_dir" >&2
 port=$(sed -n 's/^DPO_TEST_PG_PORT=//p' "$cluster_dir/env")
 export DPO_BENCH_PG_URL="postgresql://postgres:dpo-test-secret@127.0.0.1:$port/postgres"
-deno run -A scripts/bench.ts "$@"
+# DPO_BENCH_SCRIPT picks another benchmark beside bench.ts (deno task bench-prune).
+deno run -A "${DPO_BENCH_SCRIPT:-scripts/bench.ts}" "$@"

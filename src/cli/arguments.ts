@@ -80,3 +80,46 @@ export function parseSeconds(value: string, option: string): number {
   }
   return seconds;
 }
+
+// A date, optionally a time (to the microsecond) and an offset.
+const ISO_TIME =
+  /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?))?(Z|[+-]\d\d(?::?\d\d)?)?$/i;
+
+/** An ISO 8601 time for PostgreSQL; without an offset it is UTC, as dpo prints times. */
+export function parseIsoTime(text: string, option: string): string {
+  const [, date, time = "00:00", offset = "+00:00"] = text.trim().match(ISO_TIME) ?? [];
+  const utc = new Date(date === undefined ? NaN : Date.parse(`${date}T${time}Z`));
+  // The round trip catches days a month lacks (2026-02-30), which Date.parse rolls over.
+  if (Number.isNaN(utc.getTime()) || utc.toISOString().slice(0, 10) !== date) {
+    throw new UsageError(
+      `${option} "${text}" is not an ISO 8601 time: give e.g. 2026-11-24 or 2026-11-24T21:00:00Z`,
+    );
+  }
+  return `${date}T${time}${offset}`;
+}
+
+/** A whole number from `min` to `max`, for options such as --keep-last and --limit. */
+export function parseWholeNumber(text: string, option: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`${option} "${text}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(text);
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** `30d`, `12h`, `90m`, `2w`, `45s` as seconds, or an ISO 8601 time (parseIsoTime). */
+export function parseAgeOrTime(
+  text: string,
+  option: string,
+): { seconds: number } | { iso: string } {
+  const duration = text.trim().match(/^(\d+)\s*([smhdw])$/i);
+  if (duration) return { seconds: Number(duration[1]) * DURATION_UNITS[duration[2].toLowerCase()] };
+  if (!/^\d{4}-/.test(text.trim())) {
+    throw new UsageError(
+      `${option} "${text}" is neither a duration nor an ISO 8601 time: give e.g. 30d, 12h or ` +
+        "2026-11-24T21:00:00Z",
+    );
+  }
+  return { iso: parseIsoTime(text, option) };
+}

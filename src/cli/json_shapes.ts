@@ -44,13 +44,18 @@ export function stepJson(step: StepRow) {
   };
 }
 
-/** A change set: names sorted by code point. */
+/**
+ * A change set: names sorted by code point. `changed` is what the plain output lists, a renamed
+ * model's new name included (as the Python tool listed it as new).
+ */
 export function changeSetJson(changes: ChangeSet) {
   return {
-    changed: [...changes.added, ...changes.modified].sort(compareCodePoints),
+    changed: [...changes.added, ...changes.modified, ...changes.renamed.map((r) => r.to)]
+      .sort(compareCodePoints),
     added: changes.added,
     modified: changes.modified,
     deleted: changes.deleted,
+    renamed: changes.renamed,
     unchanged: changes.unchanged,
   };
 }

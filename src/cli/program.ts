@@ -61,6 +61,8 @@ const COMMAND_MODULES: { names: readonly string[]; load: () => Promise<Register>
     names: ["executions"],
     load: async () => (await import("./commands/executions.ts")).registerExecutions,
   },
+  { names: ["prune"], load: async () => (await import("./commands/prune.ts")).registerPrune },
+  { names: ["log"], load: async () => (await import("./commands/log.ts")).registerLog },
   {
     names: ["compare-models"],
     load: async () => (await import("./commands/compare_models.ts")).registerCompareModels,

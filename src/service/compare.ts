@@ -2,16 +2,24 @@
 import { NotFoundError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
-import { changedModelNames, modelChanges } from "../store/step_models.ts";
+import { changedModelNames, type ModelChangeRow, modelChanges } from "../store/step_models.ts";
 import { findStepByName, findStepName, listSteps } from "../store/steps.ts";
 import { requireExecution } from "./executions.ts";
 import { unknownStep } from "./steps.ts";
+
+/** A model found under a new name with the checksum an old name had. */
+export interface Rename {
+  from: string;
+  to: string;
+}
 
 /** A step's models against the previous execution's, by kind of change. */
 export interface ChangeSet {
   added: string[];
   modified: string[];
   deleted: string[];
+  /** Deleted and added models paired by an unambiguous checksum; in neither list above. */
+  renamed: Rename[];
   unchanged: number;
 }
 
@@ -41,7 +49,9 @@ export async function stepChangeSet(
   log: Log,
 ): Promise<ChangeSet> {
   const previousStepId = await previousStepOf(store, options, log);
-  return toChangeSet(await modelChanges(store, options.stepId, previousStepId));
+  return toChangeSet(
+    await modelChanges(store, options.stepId, previousStepId, { checksums: true }),
+  );
 }
 
 /** The change set of a step against a given previous step (null: every model is added). */
@@ -50,7 +60,7 @@ export async function changeSetBetween(
   stepId: string,
   previousStepId: string | null,
 ): Promise<ChangeSet> {
-  return toChangeSet(await modelChanges(store, stepId, previousStepId));
+  return toChangeSet(await modelChanges(store, stepId, previousStepId, { checksums: true }));
 }
 
 /** The older form: compares the named step of `executionId` against `previousExecutionId`. */
@@ -108,7 +118,7 @@ export async function diffExecutions(
     const result = toStep === undefined
       // Only A has the step: everything it had is deleted in B.
       ? invert(await modelChanges(store, fromStep!, null))
-      : await modelChanges(store, toStep, fromStep ?? null);
+      : await modelChanges(store, toStep, fromStep ?? null, { checksums: true });
     diffs.push({ stepName, ...toChangeSet(result) });
   }
   return diffs;
@@ -120,7 +130,7 @@ async function previousStepOf(
   log: Log,
 ): Promise<string | null> {
   const step = await findStepName(store, options.stepId);
-  if (!step) throw unknownStep(options.stepId);
+  if (!step) return await unknownStep(store, options.stepId);
   if (options.previousExecutionId === null) return null;
   await requireExecution(store, options.previousExecutionId);
   const previousStepId = await findStepByName(store, options.previousExecutionId, step.step_name);
@@ -136,19 +146,48 @@ async function previousStepOf(
 type Changes = Awaited<ReturnType<typeof modelChanges>>;
 
 function toChangeSet(result: Changes): ChangeSet {
+  const renamed = pairRenames(result.changes);
+  const paired = new Set(renamed.flatMap((r) => [r.from, r.to]));
   const named = (change: string) =>
-    result.changes.filter((c) => c.change === change).map((c) => c.name);
+    result.changes.filter((c) => c.change === change && !paired.has(c.name)).map((c) => c.name);
   return {
     added: named("A"),
     modified: named("M"),
     deleted: named("D"),
+    renamed,
     unchanged: result.unchanged,
   };
 }
 
+/**
+ * Renames, as `dvc diff` reports them: a deleted and an added model with the same checksum,
+ * when that checksum belongs to exactly one deleted and one added model. Two copies of one file
+ * cannot say which is the moved one, so ambiguous pairs stay a deletion and an addition.
+ * In the order of the old names (the changes come sorted by code point).
+ */
+export function pairRenames(changes: readonly ModelChangeRow[]): Rename[] {
+  const byChecksum = new Map<string, { deleted: string[]; added: string[] }>();
+  for (const change of changes) {
+    if (change.checksum === undefined || change.change === "M") continue;
+    const entry = byChecksum.get(change.checksum) ?? { deleted: [], added: [] };
+    (change.change === "D" ? entry.deleted : entry.added).push(change.name);
+    byChecksum.set(change.checksum, entry);
+  }
+  const renames: Rename[] = [];
+  for (const change of changes) {
+    const entry = change.change === "D" && change.checksum !== undefined
+      ? byChecksum.get(change.checksum)!
+      : undefined;
+    if (entry?.deleted.length === 1 && entry.added.length === 1) {
+      renames.push({ from: change.name, to: entry.added[0] });
+    }
+  }
+  return renames;
+}
+
 function invert(result: Changes): Changes {
   return {
-    changes: result.changes.map((c) => ({ name: c.name, change: "D" as const })),
+    changes: result.changes.map((c) => ({ ...c, change: "D" as const })),
     unchanged: 0,
   };
 }

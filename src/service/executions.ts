@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Queryable, Store } from "../store/database.ts";
 import * as executions from "../store/executions.ts";
 import type { ExecutionRow, ExecutionState } from "../store/executions.ts";
+import { findStepName } from "../store/steps.ts";
 import { type Ending, settleEnding } from "./endings.ts";
 
 /** Starts an execution of a pipeline, with the caller's id when given; returns its id. */
@@ -83,7 +84,8 @@ export async function requireExecution(
   executionId: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<ExecutionState> {
-  return found(await executions.findExecutionState(store, executionId, options), executionId);
+  const execution = await executions.findExecutionState(store, executionId, options);
+  return execution ?? await unknownExecution(store, executionId);
 }
 
 /** The execution with its totals, or a NotFoundError naming it. */
@@ -91,16 +93,22 @@ export async function requireExecutionTotals(
   store: Queryable,
   executionId: string,
 ): Promise<ExecutionRow> {
-  return found(await executions.findExecution(store, executionId), executionId);
+  const execution = await executions.findExecution(store, executionId);
+  return execution ?? await unknownExecution(store, executionId);
 }
 
-function found<Row>(execution: Row | undefined, executionId: string): Row {
-  if (!execution) {
-    throw new NotFoundError(
-      `Execution "${executionId}" does not exist: use an id printed by init-execution`,
-    );
-  }
-  return execution;
+/**
+ * Throws the error for an id that names no execution; when it names a step, says so (a step id
+ * pasted where an execution id belongs). The extra lookup is made only on this error path.
+ */
+async function unknownExecution(db: Queryable, executionId: string): Promise<never> {
+  const step = await findStepName(db, executionId);
+  const hint = step === undefined
+    ? ""
+    : `that id is step ${step.step_name} of execution "${step.execution_id}"; `;
+  throw new NotFoundError(
+    `Execution "${executionId}" does not exist: ${hint}use an id printed by init-execution`,
+  );
 }
 
 /** Refuses to add steps to an execution that has ended. */

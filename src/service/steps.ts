@@ -4,7 +4,7 @@ import type { HashProgress } from "../files/hash_pool.ts";
 import { nameModels } from "../files/model_names.ts";
 import type { Log } from "../log.ts";
 import type { Queryable, Store } from "../store/database.ts";
-import { markExecutionInProgress } from "../store/executions.ts";
+import { findExecutionState, markExecutionInProgress } from "../store/executions.ts";
 import { insertStepModels, type StepModels } from "../store/step_models.ts";
 import * as steps from "../store/steps.ts";
 import type { StepRow } from "../store/steps.ts";
@@ -85,11 +85,7 @@ export async function failStep(
 
 /** The step, or a NotFoundError naming it. */
 export async function requireStep(db: Queryable, stepId: string): Promise<StepRow> {
-  const step = await steps.findStep(db, stepId);
-  if (!step) {
-    throw unknownStep(stepId);
-  }
-  return step;
+  return await steps.findStep(db, stepId) ?? await unknownStep(db, stepId);
 }
 
 async function fingerprintModels(
@@ -122,7 +118,14 @@ async function fingerprintModels(
   return { names, checksums };
 }
 
-/** The error for a step id that names no step. */
-export function unknownStep(stepId: string): NotFoundError {
-  return new NotFoundError(`Step "${stepId}" does not exist: use an id printed by init-step`);
+/**
+ * Throws the error for a step id that names no step; when it names an execution, says so (an
+ * execution id pasted where a step id belongs). The extra lookup is made only on this error path.
+ */
+export async function unknownStep(db: Queryable, stepId: string): Promise<never> {
+  const execution = await findExecutionState(db, stepId);
+  const hint = execution === undefined
+    ? ""
+    : `that id is an execution of pipeline "${execution.pipeline}"; `;
+  throw new NotFoundError(`Step "${stepId}" does not exist: ${hint}use an id printed by init-step`);
 }

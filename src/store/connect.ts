@@ -173,7 +173,7 @@ export function translateDatabaseError(
       return make(
         `Permission denied in ${where}: ${serverMessage}; run "dpo db upgrade" and ` +
           '"db downgrade" as the role that owns schema dpo, and grant the role of other ' +
-          "commands what README.md's least-privilege setup lists",
+          "commands what docs/security.md's least-privilege setup lists",
       );
     case "CONNECTION_CLOSED":
     case "CONNECTION_ENDED":

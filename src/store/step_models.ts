@@ -1,6 +1,6 @@
 /** Every statement on dpo.execution_step_model. */
 import { inDialect, type Queryable } from "./database.ts";
-import { codePointOrder } from "./sql_text.ts";
+import { codePointOrder, isoText } from "./sql_text.ts";
 
 /** A step's fingerprinted model files: names, and their SHA-256 checksums in the same order. */
 export interface StepModels {
@@ -71,10 +71,18 @@ export async function changedModelNames(
 /** How a model differs from the previous step: Added, Modified or Deleted. */
 export type ModelChange = "A" | "M" | "D";
 
+/** One changed model; with `checksums`, an added or deleted one carries its checksum. */
+export interface ModelChangeRow {
+  name: string;
+  change: ModelChange;
+  checksum?: string;
+}
+
 /**
  * The full change set between a step and a previous one (null: every model is added), sorted by
  * code point, and how many models are unchanged: one pass, in which the unchanged models fold
- * into one counted row.
+ * into one counted row. With `checksums`, added and deleted models carry their checksum (to pair
+ * renames); without, none travels, as a first run of 200,000 models would send 13 MB of them.
  *
  * PostgreSQL: a full join, not an anti-join (NOT EXISTS): right after a large step is stored,
  * the statistics know neither step id and the planner expects one row of each, and an anti-join
@@ -91,15 +99,16 @@ export async function modelChanges(
   db: Queryable,
   stepId: string,
   previousStepId: string | null,
-  options: { deletions?: boolean } = {},
-): Promise<{ changes: { name: string; change: ModelChange }[]; unchanged: number }> {
+  options: { deletions?: boolean; checksums?: boolean } = {},
+): Promise<{ changes: ModelChangeRow[]; unchanged: number }> {
   // Without deletions SQLite skips its anti-join, half the work (PostgreSQL's one pass finds
   // them anyway, and they are filtered out below).
   const deletions = options.deletions ?? true;
   const joined = {
     postgres: `SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
-                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
+                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change,
+           coalesce(cur.checksum, prev.checksum) AS checksum
          FROM (SELECT model_name, checksum FROM dpo.execution_step_model
                WHERE execution_step_id = $1) AS cur
          FULL JOIN (SELECT model_name, checksum FROM dpo.execution_step_model
@@ -107,26 +116,32 @@ export async function modelChanges(
            ON prev.model_name = cur.model_name`,
     sqlite: `SELECT cur.model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A'
-                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change
+                WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change,
+           cur.checksum
          FROM dpo.execution_step_model AS cur LEFT JOIN dpo.execution_step_model AS prev
            ON prev.execution_step_id = $2 AND prev.model_name = cur.model_name
          WHERE cur.execution_step_id = $1
          ${
       deletions
         ? `UNION ALL
-         SELECT prev.model_name, 'D' FROM dpo.execution_step_model AS prev
+         SELECT prev.model_name, 'D', prev.checksum FROM dpo.execution_step_model AS prev
          WHERE prev.execution_step_id = $2 AND NOT EXISTS (
            SELECT 1 FROM dpo.execution_step_model AS cur
            WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`
         : ""
     }`,
   };
-  const rows = await db.query<{ model_name: string | null; change: ModelChange | "="; n: string }>(
+  const checksum = options.checksums
+    ? "CASE WHEN change IN ('A', 'D') THEN checksum END AS checksum,"
+    : "";
+  const rows = await db.query<
+    { model_name: string | null; change: ModelChange | "="; checksum?: string | null; n: string }
+  >(
     `SELECT * FROM (
        SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
-         CAST(count(*) AS text) AS n
+         ${checksum} CAST(count(*) AS text) AS n
        FROM (${inDialect(db, joined)}) AS joined
-       GROUP BY 1, 2) AS result
+       GROUP BY ${options.checksums ? "1, 2, 3" : "1, 2"}) AS result
      ORDER BY ${codePointOrder(db.dialect, "model_name")}`,
     [stepId, previousStepId],
   );
@@ -134,7 +149,91 @@ export async function modelChanges(
   return {
     changes: rows
       .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
-      .map((row) => ({ name: row.model_name!, change: row.change as ModelChange })),
+      .map((row) => ({
+        name: row.model_name!,
+        change: row.change as ModelChange,
+        ...(row.checksum == null ? {} : { checksum: row.checksum }),
+      })),
     unchanged: Number(unchangedRow?.n ?? 0),
   };
+}
+
+/**
+ * Deletes at most `limit` model rows of an execution's steps, for prune's bounded batches;
+ * returns how many went. The rows are named by the (execution_step_id, model_name) key, the one
+ * index both stores have on this table.
+ */
+export async function deleteModelsOfExecution(
+  tx: Queryable,
+  executionId: string,
+  limit: number,
+): Promise<number> {
+  const doomed = `DELETE FROM dpo.execution_step_model
+     WHERE (execution_step_id, model_name) IN (
+       SELECT m.execution_step_id, m.model_name
+       FROM dpo.execution_step s JOIN dpo.execution_step_model m
+         ON m.execution_step_id = s.execution_step_id
+       WHERE s.execution_id = $1 LIMIT $2)`;
+  if (tx.dialect === "sqlite") {
+    // SQLite has no DELETE inside WITH: the rows come back and are counted here.
+    return (await tx.query(`${doomed} RETURNING 1`, [executionId, limit])).length;
+  }
+  const [{ n }] = await tx.query<{ n: string }>(
+    `WITH gone AS (${doomed} RETURNING 1) SELECT CAST(count(*) AS text) AS n FROM gone`,
+    [executionId, limit],
+  );
+  return Number(n);
+}
+
+/** One step's version of a model: null checksum when the step lacks it. */
+export interface ModelVersion {
+  execution_id: string;
+  execution_status: string;
+  started_on: string;
+  completed_on: string | null;
+  step_id: string;
+  step_name: string;
+  checksum: string | null;
+}
+
+/**
+ * A model's checksum in every step of a pipeline's executions (or only steps named `stepName`),
+ * oldest first: one (step id, model name) key lookup per step, for `dpo log` and `--explain`.
+ */
+export async function modelVersions(
+  db: Queryable,
+  filter: { pipeline: string; modelName: string; stepName: string | null },
+): Promise<ModelVersion[]> {
+  return await db.query<ModelVersion>(
+    `SELECT CAST(e.execution_id AS text) AS execution_id, e.status AS execution_status,
+       ${isoText(db.dialect, "e.started_on")} AS started_on,
+       ${isoText(db.dialect, "e.completed_on")} AS completed_on,
+       CAST(s.execution_step_id AS text) AS step_id, s.step_name, m.checksum
+     FROM dpo.execution e
+     JOIN dpo.execution_step s ON s.execution_id = e.execution_id
+     LEFT JOIN dpo.execution_step_model m
+       ON m.execution_step_id = s.execution_step_id AND m.model_name = $2
+     WHERE e.pipeline = $1 AND (CAST($3 AS text) IS NULL OR upper(s.step_name) = CAST($3 AS text))
+     ORDER BY e.started_on, e.created_on, s.created_on, s.execution_step_id`,
+    [filter.pipeline, filter.modelName, filter.stepName?.toUpperCase() ?? null],
+  );
+}
+
+/** The checksums of the named models in one step (absent names are left out). */
+export async function checksumsOfModels(
+  db: Queryable,
+  stepId: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map();
+  const inNames = inDialect(db, {
+    postgres: "SELECT jsonb_array_elements_text(CAST($2 AS jsonb))",
+    sqlite: "SELECT value FROM json_each($2)",
+  });
+  const rows = await db.query<{ model_name: string; checksum: string }>(
+    `SELECT model_name, checksum FROM dpo.execution_step_model
+     WHERE execution_step_id = $1 AND model_name IN (${inNames})`,
+    [stepId, JSON.stringify(names)],
+  );
+  return new Map(rows.map((row) => [row.model_name, row.checksum]));
 }

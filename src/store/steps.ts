@@ -127,3 +127,12 @@ export async function endStep(
   );
   return rows[0];
 }
+
+/** Deletes an execution's steps, whose models are already gone; returns how many. */
+export async function deleteStepsOfExecution(tx: Queryable, executionId: string): Promise<number> {
+  const rows = await tx.query(
+    "DELETE FROM dpo.execution_step WHERE execution_id = $1 RETURNING execution_step_id",
+    [executionId],
+  );
+  return rows.length;
+}

@@ -135,8 +135,8 @@ ${pager}`;
 
 /**
  * `/executions/<id>`: the steps with durations, rows, status and failure reasons, then each
- * step's change set against the earlier successful run (added, modified, then deleted, each by
- * code point, as `dpo diff` lists them), paged and filtered by `search`.
+ * step's change set against the earlier successful run (added, modified, deleted, then renamed,
+ * each by code point, as `dpo diff` lists them), paged and filtered by `search`.
  */
 export async function executionPage(
   store: Store,
@@ -153,6 +153,7 @@ export async function executionPage(
       ...set.added.map((name) => ({ name, change: "A" })),
       ...set.modified.map((name) => ({ name, change: "M" })),
       ...set.deleted.map((name) => ({ name, change: "D" })),
+      ...set.renamed.map(({ from, to }) => ({ name: `${from} → ${to}`, change: "R" })),
     ].filter((c) => search === "" || c.name.includes(search));
     const start = (page - 1) * CHANGES_PAGE_SIZE;
     if (all.length > start + CHANGES_PAGE_SIZE) hasNextPage = true;

@@ -243,6 +243,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
     added: ["B", "_x", "c", "keep"],
     modified: [],
     deleted: [],
+    renamed: [],
     unchanged: 0,
   });
 
@@ -334,6 +335,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
     added: ["Z", "a"],
     modified: ["B"],
     deleted: ["_x"],
+    renamed: [],
     unchanged: 2,
   };
   assertEquals(await dpo.read(["compare-step-models", l2, e1, "--name-status"]), {
@@ -382,6 +384,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
         added: ["e1"],
         modified: [],
         deleted: [],
+        renamed: [],
         unchanged: 0,
       },
       { step_name: "LOAD", ...loadChanges },
@@ -391,6 +394,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
         added: [],
         modified: [],
         deleted: ["t1", "t2"],
+        renamed: [],
         unchanged: 0,
       },
     ],
@@ -404,6 +408,7 @@ async function jsonChangeSetsAndHistory(store: StoreUnderTest): Promise<void> {
       added: ["_x"],
       modified: ["B"],
       deleted: ["Z", "a"],
+      renamed: [],
       unchanged: 2,
     }],
   });

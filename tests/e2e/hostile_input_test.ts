@@ -129,6 +129,7 @@ for (const kind of STORE_KINDS) {
       added: [added],
       modified: [SQL_LOOKALIKE, "😀"],
       deleted: ["tab\there"],
+      renamed: [],
       unchanged: ODD_MODELS.length - 3,
     });
     assertEquals(

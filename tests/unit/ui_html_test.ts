@@ -48,6 +48,7 @@ Deno.test("changeSetCache() keeps the most recently used change sets within its 
     added: Array.from({ length: n }, (_, i) => `m${i}`),
     modified: [],
     deleted: [],
+    renamed: [],
     unchanged: 0,
   });
   const cache = changeSetCache(10);

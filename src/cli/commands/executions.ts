@@ -2,7 +2,7 @@
 import type { Command } from "../parser.ts";
 import { executionDetail, executionHistory } from "../../service/history.ts";
 import type { ExecutionRow } from "../../store/executions.ts";
-import { parseExecutionId } from "../arguments.ts";
+import { parseExecutionId, parseIsoTime } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
 import { executionDetailJson, executionJson } from "../json_shapes.ts";
 import { formatCount, formatDuration } from "../summaries.ts";
@@ -88,19 +88,6 @@ function parseStatus(text: string): string {
   return status;
 }
 
-// A date, optionally a time (to the microsecond) and an offset.
-const ISO_TIME =
-  /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?))?(Z|[+-]\d\d(?::?\d\d)?)?$/i;
-
-/** An ISO 8601 time for PostgreSQL; without an offset it is UTC, as dpo prints times. */
 function parseSince(text: string): string {
-  const [, date, time = "00:00", offset = "+00:00"] = text.trim().match(ISO_TIME) ?? [];
-  const utc = new Date(date === undefined ? NaN : Date.parse(`${date}T${time}Z`));
-  // The round trip catches days a month lacks (2026-02-30), which Date.parse rolls over.
-  if (Number.isNaN(utc.getTime()) || utc.toISOString().slice(0, 10) !== date) {
-    throw new UsageError(
-      `--since "${text}" is not an ISO 8601 time: give e.g. 2026-11-24 or 2026-11-24T21:00:00Z`,
-    );
-  }
-  return `${date}T${time}${offset}`;
+  return parseIsoTime(text, "--since");
 }
