@@ -1,0 +1,99 @@
+/** Hashing that reads only the files whose stat differs from the stat cache's entry. */
+import type { HashPool, HashProgress } from "./hash_pool.ts";
+import { Sha256Digests } from "./sha256_digests.ts";
+import {
+  type CachedDigest,
+  type CacheScope,
+  type FileStat,
+  sameStat,
+  type StatCache,
+  statFile,
+} from "./stat_cache.ts";
+
+const HEX_LENGTH = 64;
+const STRIDE = HEX_LENGTH + 1;
+
+/** The digests of a list of files, and what to tell the cache once they are safely stored. */
+export interface CachedHashing {
+  digests: Sha256Digests;
+  /** How many files the cache vouched for (not read). */
+  unchanged: number;
+  /** Writes the digests read in this run into the cache; call it after the step commits. */
+  record(): void;
+}
+
+/**
+ * The SHA-256 of each file (paths relative to `basePath`), in the order given: each file is
+ * stat'ed first, one whose stat equals its cache entry is not read, the others go to the pool.
+ */
+export async function hashWithStatCache(
+  paths: readonly string[],
+  { pool, cache, basePath, onProgress = () => {} }: {
+    pool: HashPool;
+    cache: StatCache;
+    basePath: string;
+    onProgress?: HashProgress;
+  },
+): Promise<CachedHashing> {
+  const scope = folderScope(basePath);
+  // Before the first stat: every file read later is read after this moment (the racy guard).
+  const readStartedMs = Date.now();
+  const cached = cache.entries(scope);
+  const digests = new Sha256Digests(paths.length);
+  const missIndexes: number[] = [];
+  const missStats: (FileStat | null)[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const stat = statOrNull(`${basePath}/${paths[i]}`);
+    const entry = stat === null ? undefined : cached.get(paths[i]);
+    if (entry !== undefined && sameStat(entry, stat!)) {
+      digests.setHex(i, entry.sha256);
+    } else {
+      missIndexes.push(i);
+      missStats.push(stat);
+    }
+  }
+  const unchanged = paths.length - missIndexes.length;
+  if (unchanged > 0) onProgress({ files: unchanged, bytes: 0 });
+  const read = await pool.hash(missIndexes.map((i) => paths[i]), onProgress);
+  missIndexes.forEach((index, j) => {
+    digests.setAll(index, read.bytes.subarray(j * STRIDE, (j + 1) * STRIDE), 1);
+  });
+  return {
+    digests,
+    unchanged,
+    record: () =>
+      cache.record(
+        scope,
+        missIndexes.map((index, j) => ({
+          path: paths[index],
+          digest: withDigest(
+            missStats[j],
+            read.bytes.subarray(j * STRIDE, j * STRIDE + HEX_LENGTH),
+          ),
+        })),
+        readStartedMs,
+      ),
+  };
+}
+
+/**
+ * The base folder's device and inode: entries stay valid when the folder is moved (its files keep
+ * their inodes), and two folders with the same relative paths keep apart.
+ */
+function folderScope(basePath: string): CacheScope {
+  const stat = statFile(basePath);
+  return { dev: stat?.dev ?? -1, ino: stat?.ino ?? -1 };
+}
+
+/** A file that cannot be stat'ed is read, and the read reports why it failed. */
+function statOrNull(path: string): FileStat | null {
+  try {
+    return statFile(path);
+  } catch {
+    return null;
+  }
+}
+
+function withDigest(stat: FileStat | null, hex: Uint8Array): CachedDigest | null {
+  return stat === null ? null : { ...stat, sha256: new TextDecoder().decode(hex) };
+}
