@@ -1,17 +1,7 @@
 /** Hashing that reads only the files whose stat differs from the stat cache's entry. */
 import type { HashPool, HashProgress } from "./hash_pool.ts";
 import { Sha256Digests } from "./sha256_digests.ts";
-import {
-  type CachedDigest,
-  type CacheScope,
-  type FileStat,
-  sameStat,
-  type StatCache,
-  statFile,
-} from "./stat_cache.ts";
-
-const HEX_LENGTH = 64;
-const STRIDE = HEX_LENGTH + 1;
+import { type CacheScope, type FileStat, type StatCache, statFile } from "./stat_cache.ts";
 
 /** The digests of a list of files, and what to tell the cache once they are safely stored. */
 export interface CachedHashing {
@@ -44,9 +34,9 @@ export async function hashWithStatCache(
   const missStats: (FileStat | null)[] = [];
   for (let i = 0; i < paths.length; i++) {
     const stat = statOrNull(`${basePath}/${paths[i]}`);
-    const entry = stat === null ? undefined : cached.get(paths[i]);
-    if (entry !== undefined && sameStat(entry, stat!)) {
-      digests.setHex(i, entry.sha256);
+    const hex = stat === null ? undefined : cached.digestFor(paths[i], stat);
+    if (hex !== undefined) {
+      digests.setHexBytes(i, hex);
     } else {
       missIndexes.push(i);
       missStats.push(stat);
@@ -55,9 +45,7 @@ export async function hashWithStatCache(
   const unchanged = paths.length - missIndexes.length;
   if (unchanged > 0) onProgress({ files: unchanged, bytes: 0 });
   const read = await pool.hash(missIndexes.map((i) => paths[i]), onProgress);
-  missIndexes.forEach((index, j) => {
-    digests.setAll(index, read.bytes.subarray(j * STRIDE, (j + 1) * STRIDE), 1);
-  });
+  missIndexes.forEach((index, j) => digests.setHexBytes(index, read.hexBytesAt(j)));
   return {
     digests,
     unchanged,
@@ -66,10 +54,7 @@ export async function hashWithStatCache(
         scope,
         missIndexes.map((index, j) => ({
           path: paths[index],
-          digest: withDigest(
-            missStats[j],
-            read.bytes.subarray(j * STRIDE, j * STRIDE + HEX_LENGTH),
-          ),
+          digest: missStats[j] === null ? null : { stat: missStats[j]!, hex: read.hexBytesAt(j) },
         })),
         readStartedMs,
       ),
@@ -92,8 +77,4 @@ function statOrNull(path: string): FileStat | null {
   } catch {
     return null;
   }
-}
-
-function withDigest(stat: FileStat | null, hex: Uint8Array): CachedDigest | null {
-  return stat === null ? null : { ...stat, sha256: new TextDecoder().decode(hex) };
 }

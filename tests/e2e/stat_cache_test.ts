@@ -419,10 +419,11 @@ Deno.test("the cache works with only the four permissions the compiled binary ha
   }
 });
 
+/** Rows in the cache: buckets of entries (one per file in these small trees). */
 function cacheEntries(path: string): number {
   if (!existsSync(path)) return 0;
   using db = new DatabaseSync(path);
-  return (db.prepare("SELECT count(*) AS n FROM stat_entry").get() as { n: number }).n;
+  return (db.prepare("SELECT count(*) AS n FROM stat_bucket").get() as { n: number }).n;
 }
 
 function existsSync(path: string): boolean {
