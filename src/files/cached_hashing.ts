@@ -44,7 +44,10 @@ export async function hashWithStatCache(
   }
   const unchanged = paths.length - missIndexes.length;
   if (unchanged > 0) onProgress({ files: unchanged, bytes: 0 });
-  const read = await pool.hash(missIndexes.map((i) => paths[i]), onProgress);
+  // Nothing to read, nothing to load: hashing on this thread would import node:crypto (~30 ms).
+  const read = missIndexes.length === 0
+    ? new Sha256Digests(0)
+    : await pool.hash(missIndexes.map((i) => paths[i]), onProgress);
   missIndexes.forEach((index, j) => digests.setHexBytes(index, read.hexBytesAt(j)));
   return {
     digests,

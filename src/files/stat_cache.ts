@@ -165,7 +165,7 @@ export class StatCache implements Disposable {
           const row = select.get(scope.dev, scope.ino, bucket) as
             | { entries: Uint8Array }
             | undefined;
-          const entries = row === undefined ? new Map() : decodeBucket(row.entries);
+          const entries = row === undefined ? new Map() : decodeBucketOrNothing(row.entries);
           for (const [path, digest] of changes) {
             if (digest === null) entries.delete(path);
             else entries.set(path, digest);
@@ -297,6 +297,15 @@ function decodeBucket(blob: Uint8Array): Map<string, CachedDigest> {
     });
   });
   return entries;
+}
+
+/** A bucket that does not decode is rewritten from this run's entries: it is repaired, not kept. */
+function decodeBucketOrNothing(blob: Uint8Array): Map<string, CachedDigest> {
+  try {
+    return decodeBucket(blob);
+  } catch {
+    return new Map();
+  }
 }
 
 /** Views into a bucket's blob; throws when its lengths do not add up (a corrupt cache). */
