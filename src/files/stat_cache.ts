@@ -101,7 +101,8 @@ export class StatCache implements Disposable {
    */
   static open(path: string, log: Log): StatCache | null {
     try {
-      return new StatCache(openCacheFile(path), path, log);
+      const onNew = () => log.debug(`The stat cache "${path}" is new: every file is read once`);
+      return new StatCache(openCacheFile(path, onNew), path, log);
     } catch (error) {
       log.debug(`The stat cache "${path}" cannot be used (${messageOf(error)}): rebuilding it`);
     }
@@ -331,7 +332,7 @@ function bucketViews(stored: Uint8Array) {
 }
 
 /** Opens the cache file and checks (or creates) its table; throws when it is not dpo's. */
-function openCacheFile(path: string): DatabaseSync {
+function openCacheFile(path: string, onNew: () => void = () => {}): DatabaseSync {
   Deno.mkdirSync(path.slice(0, Math.max(0, path.lastIndexOf("/"))) || ".", { recursive: true });
   const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
   try {
@@ -343,6 +344,7 @@ function openCacheFile(path: string): DatabaseSync {
       user_version: number;
     };
     if (version === 0) {
+      onNew();
       createTable(db);
     } else if (version !== STAT_CACHE_VERSION) {
       throw new Error(`version ${version}, this dpo writes version ${STAT_CACHE_VERSION}`);
