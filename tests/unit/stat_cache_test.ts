@@ -81,9 +81,10 @@ Deno.test("StatCache ignores a bucket that does not decode, and the next record 
       using db = new DatabaseSync(path);
       db.exec("UPDATE stat_bucket SET entries = x'0102030405'");
     }
+    lines.length = 0;
     using cache = StatCache.open(path, quietLog(lines))!;
     assertEquals(cache.entries(scope).digestFor("a.sql", STAT), undefined);
-    assertEquals(lines.length, 1);
+    assertEquals(lines.length, 1, lines.join("\n"));
     cache.record(scope, [entry], STAT.ctimeMs + 10_000);
     assertEquals(cache.entries(scope).digestFor("a.sql", STAT), HEX);
   } finally {
