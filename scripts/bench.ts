@@ -6,10 +6,19 @@
  *
  *   deno run -A scripts/bench.ts [--sizes 1000,20000,200000] [--runs 3] [--stores postgres,sqlite]
  *
+ * `--stat-cache-trees large,small` (the default) adds the stat cache's rows (bench_stat_cache.ts);
+ * `--stat-cache-trees ""` skips them.
+ *
  * `--sizes ""` skips the trees and measures only start-up: a light command on each store against a
  * bare `deno run` in the same run, and the embedded store's first command (it creates the store).
  */
 import { generateModelTree } from "./lib/model_tree.ts";
+import {
+  benchStatCache,
+  loadAverage,
+  statCacheStores,
+  statCacheTable,
+} from "./bench_stat_cache.ts";
 
 const args = parseArgs(Deno.args);
 const postgresUrl = Deno.env.get("DPO_BENCH_PG_URL");
@@ -201,6 +210,15 @@ if (args.stores.includes("sqlite")) {
     describeLight("the first command on a new SQLite store", await firstEmbeddedCommand()),
   );
 }
+if (args.statCacheTrees.length > 0) {
+  const statCacheRows = await benchStatCache({
+    trees: args.statCacheTrees,
+    runs: args.runs,
+    stores: statCacheStores(args.stores, postgresUrl),
+  });
+  console.log(`\n${statCacheTable(statCacheRows)}`);
+}
+console.log(`\nload average: ${await loadAverage()}`);
 await Deno.remove(workRoot, { recursive: true });
 
 function requirePostgres(): string {
@@ -217,5 +235,6 @@ function parseArgs(argv: string[]) {
     sizes: value("--sizes", "1000,20000,200000").split(",").filter(Boolean).map(Number),
     runs: Number(value("--runs", "3")),
     stores: value("--stores", "postgres,sqlite").split(","),
+    statCacheTrees: value("--stat-cache-trees", "large,small").split(",").filter(Boolean),
   };
 }

@@ -22,6 +22,12 @@ export const PIPELINE_ENV = "DPO_PIPELINE";
 /** The pipeline of every execution the Python tool wrote, and of runs that name none. */
 export const DEFAULT_PIPELINE = "default";
 
+/** The environment variable that turns the stat cache off for an agent: DPO_STAT_CACHE=0. */
+export const STAT_CACHE_ENV = "DPO_STAT_CACHE";
+
+/** The stat cache's file name, in the embedded store's folder or the user's cache folder. */
+const STAT_CACHE_FILE = "stat-cache.sqlite";
+
 /** Output formats: the seed's text, or one JSON document. */
 export const OUTPUT_FORMATS = ["text", "json"] as const;
 
@@ -71,6 +77,26 @@ export class CliContext {
     // errors, which never open a store.
     const { withStore } = await import("../store/connect.ts");
     return await withStore(target, settings, work);
+  }
+
+  /**
+   * Where init-step's stat cache lives: beside the embedded store (in .dpo/), or with a server in
+   * $XDG_CACHE_HOME/dpo (else ~/.cache/dpo); undefined when DPO_STAT_CACHE turns it off or no
+   * cache folder is known.
+   */
+  statCachePath(): string | undefined {
+    const setting = Deno.env.get(STAT_CACHE_ENV)?.trim().toLowerCase();
+    if (setting !== undefined && ["0", "false", "off", "no"].includes(setting)) return undefined;
+    const target = this.target();
+    if (target.kind === "sqlite") {
+      const slash = target.path.lastIndexOf("/");
+      return slash === -1 ? STAT_CACHE_FILE : `${target.path.slice(0, slash)}/${STAT_CACHE_FILE}`;
+    }
+    // The XDG rule: a relative XDG_CACHE_HOME is ignored.
+    const xdgCache = Deno.env.get("XDG_CACHE_HOME");
+    const home = Deno.env.get("HOME");
+    const cacheHome = xdgCache?.startsWith("/") ? xdgCache : home ? `${home}/.cache` : undefined;
+    return cacheHome === undefined ? undefined : `${cacheHome}/dpo/${STAT_CACHE_FILE}`;
   }
 
   /** The pipeline this invocation's executions belong to. */

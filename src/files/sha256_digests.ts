@@ -34,6 +34,19 @@ export class Sha256Digests {
     for (let i = 0; i < HEX_LENGTH; i++) this.bytes[at + i] = hex.charCodeAt(i);
   }
 
+  /** Stores the digest at position `index`, given as its 64 hex digits' ASCII bytes. */
+  setHexBytes(index: number, hex: Uint8Array): void {
+    if (hex.length !== HEX_LENGTH || index < 0 || index >= this.count) {
+      throw new RangeError(`${hex.length} bytes at ${index} are not a SHA-256 hex digest`);
+    }
+    this.bytes.set(hex, index * STRIDE);
+  }
+
+  /** The digest at position `index` as its 64 hex digits' ASCII bytes (a view, not a copy). */
+  hexBytesAt(index: number): Uint8Array {
+    return this.bytes.subarray(index * STRIDE, index * STRIDE + HEX_LENGTH);
+  }
+
   /** Copies another list's `count` digests (its `bytes`) in, the first at position `index`. */
   setAll(index: number, bytes: Uint8Array, count: number): void {
     if (bytes.length !== count * STRIDE || index < 0 || index + count > this.count) {

@@ -18,6 +18,8 @@ export interface RecordStepOptions {
   patterns: readonly string[];
   /** Told how many files there are, then how hashing advances (for a progress bar). */
   progress?: { start(totalFiles: number): void; advance: HashProgress };
+  /** The stat cache's file (stat_cache.ts); without one every file is read. */
+  statCachePath?: string;
 }
 
 /** A recorded step. */
@@ -38,7 +40,8 @@ export async function recordStep(
   log: Log,
 ): Promise<RecordedStep> {
   assertExecutionOpen(await requireExecution(store, options.executionId));
-  const models = await fingerprintModels(options, log);
+  using fingerprint = await fingerprintModels(options, log);
+  const models = fingerprint.models;
   const stepId = crypto.randomUUID();
   const stepName = options.stepName.toUpperCase();
   await store.transaction(async (tx) => {
@@ -47,6 +50,8 @@ export async function recordStep(
     await insertStepModels(tx, stepId, models);
     await markExecutionInProgress(tx, options.executionId);
   });
+  // Only now: a step that failed or was interrupted leaves the cache as it was.
+  fingerprint.recordInCache();
   log.debug(`Recorded step ${stepName} (${stepId}) with ${models.names.length} models`);
   return { stepId, stepName, modelCount: models.names.length };
 }
@@ -88,18 +93,63 @@ export async function requireStep(db: Queryable, stepId: string): Promise<StepRo
   return await steps.findStep(db, stepId) ?? await unknownStep(db, stepId);
 }
 
-async function fingerprintModels(
-  { basePath, patterns, progress }: RecordStepOptions,
-  log: Log,
-): Promise<StepModels> {
+/** A step's models, and how to remember the digests read once the step is stored. */
+interface Fingerprint extends Disposable {
+  models: StepModels;
+  recordInCache(): void;
+}
+
+async function fingerprintModels(options: RecordStepOptions, log: Log): Promise<Fingerprint> {
   // Loaded here, not at start-up: only init-step needs the glob and hashing modules.
-  const [{ expandModelPatterns }, { HashPool }] = await Promise.all([
-    import("../files/glob.ts"),
+  const [{ HashPool }, statCache] = await Promise.all([
     import("../files/hash_pool.ts"),
+    options.statCachePath === undefined ? null : import("../files/stat_cache.ts"),
   ]);
-  // The pool hears of every file found, so that its workers can boot while the walk goes on.
-  using hashPool = new HashPool(basePath);
-  const files = expandModelPatterns(basePath, patterns, (count) => hashPool.expect(count));
+  using hashPool = new HashPool(options.basePath);
+  const cache = statCache?.StatCache.open(options.statCachePath!, log) ?? null;
+  try {
+    // Without a cache the pool hears of every file found, so that its workers can boot while the
+    // walk goes on; with one, it starts them only if enough files turn out to have changed.
+    const { names, paths } = await listModels(
+      options,
+      log,
+      cache === null ? (count) => hashPool.expect(count) : undefined,
+    );
+    options.progress?.start(names.length);
+    if (cache === null) {
+      const checksums = await hashPool.hash(paths, options.progress?.advance);
+      return { models: { names, checksums }, recordInCache: () => {}, [Symbol.dispose]() {} };
+    }
+    const { hashWithStatCache } = await import("../files/cached_hashing.ts");
+    const hashed = await hashWithStatCache(paths, {
+      pool: hashPool,
+      cache,
+      basePath: options.basePath,
+      onProgress: options.progress?.advance,
+    });
+    log.debug(
+      `Stat cache: ${hashed.unchanged} of ${paths.length} files unchanged, ` +
+        `${paths.length - hashed.unchanged} read`,
+    );
+    return {
+      models: { names, checksums: hashed.digests },
+      recordInCache: () => hashed.record(),
+      [Symbol.dispose]: () => cache[Symbol.dispose](),
+    };
+  } catch (error) {
+    cache?.[Symbol.dispose]();
+    throw error;
+  }
+}
+
+/** The model files the patterns match, as model names in name order and their paths. */
+async function listModels(
+  { basePath, patterns }: RecordStepOptions,
+  log: Log,
+  onFileFound?: (count: number) => void,
+): Promise<{ names: string[]; paths: string[] }> {
+  const { expandModelPatterns } = await import("../files/glob.ts");
+  const files = expandModelPatterns(basePath, patterns, onFileFound);
   if (files.length === 0) {
     log.warn(
       `No model file under "${basePath}" matches ${patterns.map((p) => `"${p}"`).join(", ")}: ` +
@@ -110,12 +160,7 @@ async function fingerprintModels(
   // In name order, the order of the stores' (step, model name) key: a step's rows then go into
   // it side by side, not each on another page (SQLite, 200,000 models: 1.7 s instead of 5 s).
   const names = [...pathByModel.keys()].sort();
-  progress?.start(names.length);
-  const checksums = await hashPool.hash(
-    names.map((name) => pathByModel.get(name)!),
-    progress?.advance,
-  );
-  return { names, checksums };
+  return { names, paths: names.map((name) => pathByModel.get(name)!) };
 }
 
 /**

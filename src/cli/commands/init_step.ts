@@ -19,11 +19,16 @@ export function registerInitStep(program: Command, cli: CliContext): void {
       "<model-patterns...>",
       'patterns relative to base-path, e.g. "**/*.sql" (** = zero or more folders)',
     )
+    .option(
+      "--no-stat-cache",
+      "read every model file, whatever the stat cache says (DPO_STAT_CACHE=0 for every command)",
+    )
     .action(async (
       executionIdText: string,
       stepNameText: string,
       basePath: string,
       patterns: string[],
+      options: { noStatCache?: boolean },
     ) => {
       const executionId = parseExecutionId(executionIdText);
       const stepName = parseStepName(stepNameText);
@@ -34,6 +39,7 @@ export function registerInitStep(program: Command, cli: CliContext): void {
           stepName,
           basePath,
           patterns,
+          statCachePath: options.noStatCache ? undefined : cli.statCachePath(),
           progress: { start: (n) => progress.start(n), advance: (d) => progress.advance(d) },
         }, cli.log)
       ).finally(() => progress.finish());

@@ -1,0 +1,93 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { type FileStat, isSafelyOlder, StatCache } from "../../src/files/stat_cache.ts";
+
+const STAT: FileStat = {
+  dev: 65024,
+  ino: 2771657,
+  size: 15,
+  mtimeMs: 1_796_520_535_551,
+  ctimeMs: 1_796_520_535_000,
+};
+const HEX = new TextEncoder().encode("ab".repeat(32));
+
+function quietLog(lines: string[] = []) {
+  return { debug: (text: string) => lines.push(text), info() {}, warn() {}, error() {} };
+}
+
+Deno.test("isSafelyOlder() trusts a stat only when mtime and ctime are a resolution and 100 ms older than the read", async (t) => {
+  const cases = [
+    // ctime on a whole second: two seconds' resolution.
+    { name: "ctime 2.1 s before", readMs: STAT.ctimeMs + 2_100, expected: true },
+    { name: "ctime 2.099 s before", readMs: STAT.ctimeMs + 2_099, expected: false },
+    { name: "the same second", readMs: STAT.ctimeMs + 900, expected: false },
+    {
+      name: "millisecond mtime and ctime 101 ms before",
+      stat: { ...STAT, ctimeMs: STAT.mtimeMs },
+      readMs: STAT.mtimeMs + 101,
+      expected: true,
+    },
+    {
+      name: "millisecond mtime and ctime 100 ms before",
+      stat: { ...STAT, ctimeMs: STAT.mtimeMs },
+      readMs: STAT.mtimeMs + 100,
+      expected: false,
+    },
+  ];
+  for (const { name, stat = STAT, readMs, expected } of cases) {
+    await t.step(name, () => assertEquals(isSafelyOlder(stat, readMs), expected));
+  }
+});
+
+Deno.test("StatCache gives a digest back only for the very stat it was recorded with", async (t) => {
+  const folder = await Deno.makeTempDir();
+  try {
+    using cache = StatCache.open(`${folder}/stat-cache.sqlite`, quietLog())!;
+    const scope = { dev: 1, ino: 2 };
+    cache.record(scope, [
+      { path: "a/b.sql", digest: { stat: STAT, hex: HEX } },
+      { path: "racy.sql", digest: { stat: STAT, hex: HEX } },
+    ], STAT.ctimeMs + 10_000);
+    cache.record(scope, [{ path: "racy.sql", digest: { stat: STAT, hex: HEX } }], STAT.ctimeMs);
+    const entries = cache.entries(scope);
+    assertEquals(entries.digestFor("a/b.sql", STAT), HEX);
+    assertEquals(entries.digestFor("racy.sql", STAT), undefined);
+    assertEquals(cache.entries({ dev: 1, ino: 3 }).digestFor("a/b.sql", STAT), undefined);
+    for (const field of ["dev", "ino", "size", "mtimeMs", "ctimeMs"] as const) {
+      await t.step(`a different ${field}`, () => {
+        assertEquals(
+          entries.digestFor("a/b.sql", { ...STAT, [field]: STAT[field] + 1 }),
+          undefined,
+        );
+      });
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("StatCache ignores a bucket that does not decode, and the next record repairs it", async () => {
+  const folder = await Deno.makeTempDir();
+  const path = `${folder}/stat-cache.sqlite`;
+  try {
+    const lines: string[] = [];
+    const scope = { dev: 1, ino: 2 };
+    const entry = { path: "a.sql", digest: { stat: STAT, hex: HEX } };
+    {
+      using cache = StatCache.open(path, quietLog(lines))!;
+      cache.record(scope, [entry], STAT.ctimeMs + 10_000);
+    }
+    {
+      using db = new DatabaseSync(path);
+      db.exec("UPDATE stat_bucket SET entries = x'0102030405'");
+    }
+    lines.length = 0;
+    using cache = StatCache.open(path, quietLog(lines))!;
+    assertEquals(cache.entries(scope).digestFor("a.sql", STAT), undefined);
+    assertEquals(lines.length, 1, lines.join("\n"));
+    cache.record(scope, [entry], STAT.ctimeMs + 10_000);
+    assertEquals(cache.entries(scope).digestFor("a.sql", STAT), HEX);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
