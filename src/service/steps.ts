@@ -1,4 +1,5 @@
 /** The workflows on steps: record a step's model checksums, complete it. */
+import { yieldToPendingSignals } from "../interrupts.ts";
 import { NotFoundError } from "../errors.ts";
 import type { HashProgress } from "../files/hash_pool.ts";
 import { nameModels } from "../files/model_names.ts";
@@ -44,6 +45,9 @@ export async function recordStep(
   const models = fingerprint.models;
   const stepId = crypto.randomUUID();
   const stepName = options.stepName.toUpperCase();
+  // Only init-step works long without returning to the event loop: an interrupt meanwhile must
+  // win over the write that follows.
+  await yieldToPendingSignals();
   await store.transaction(async (tx) => {
     assertExecutionOpen(await requireExecution(tx, options.executionId, { forUpdate: true }));
     await steps.insertStep(tx, { stepId, executionId: options.executionId, stepName });

@@ -140,7 +140,6 @@ class SqliteStore implements Store {
   }
 
   async #runTransaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    await signalsFirst();
     await this.#beginImmediate();
     this.#clock.start();
     try {
@@ -237,17 +236,6 @@ function busyMilliseconds(seconds: number): number {
   return Math.max(0, Math.round(seconds * 1000));
 }
 
-/**
- * The statements run synchronously, so a SIGINT or SIGTERM that arrived while files were hashed
- * would be handled only after the commit: let main.ts's signal listeners run first. A signal
- * reaches its listener over a few event-loop turns (the I/O poll sees it, then its op
- * completes), so one zero-delay turn is not always enough; a few milliseconds are.
- */
-function signalsFirst(): Promise<void> {
-  return delay(SIGNAL_TURN_MS);
-}
-
-const SIGNAL_TURN_MS = 10;
 const WAIT_BEFORE_SAYING_MS = 200;
 
 function delay(ms: number): Promise<void> {
