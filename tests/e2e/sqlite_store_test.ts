@@ -10,7 +10,7 @@ import {
 import { DatabaseSync } from "node:sqlite";
 import { runCaptured } from "../../scripts/lib/captured_command.ts";
 import { dpoOk, runDpo, startDpo } from "../helpers/cli.ts";
-import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
+import { canMountTmpfs, temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 import { runShortPipeline } from "../helpers/short_pipeline.ts";
 import {
   assertCleanFailure,
@@ -188,25 +188,6 @@ Deno.test({
   await Deno.chmod(file, 0o644);
   assertEquals(await snapshotTables(store.rows), before);
 });
-
-/** A tmpfs mount needs root and mount(8) allowed here: true when both hold. */
-function canMountTmpfs(): boolean {
-  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
-  const probe = Deno.makeTempDirSync({ prefix: "dpo-mount-probe-" });
-  try {
-    const mounted = new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-    if (mounted) new Deno.Command("umount", { args: [probe] }).outputSync();
-    return mounted;
-  } catch {
-    return false;
-  } finally {
-    Deno.removeSync(probe, { recursive: true });
-  }
-}
 
 const TMPFS_AVAILABLE = canMountTmpfs();
 if (!TMPFS_AVAILABLE) {

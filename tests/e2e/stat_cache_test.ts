@@ -7,7 +7,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { DatabaseSync } from "node:sqlite";
 import { runCaptured } from "../../scripts/lib/captured_command.ts";
 import { type CliResult, dpoOk, runDpo } from "../helpers/cli.ts";
-import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
+import { canMountTmpfs, temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 import {
   openStoreUnderTest,
   sha256OfFile,
@@ -441,22 +441,4 @@ function existsSync(path: string): boolean {
 
 function removeIfPresent(path: string): void {
   if (existsSync(path)) Deno.removeSync(path);
-}
-
-function canMountTmpfs(): boolean {
-  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
-  const probe = Deno.makeTempDirSync({ prefix: "dpo-mount-probe-" });
-  try {
-    const mounted = new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-    if (mounted) new Deno.Command("umount", { args: [probe] }).outputSync();
-    return mounted;
-  } catch {
-    return false;
-  } finally {
-    Deno.removeSync(probe, { recursive: true });
-  }
 }

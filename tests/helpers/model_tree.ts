@@ -21,3 +21,22 @@ export async function writeModels(root: string, files: Record<string, string>): 
     await Deno.writeTextFile(path, content);
   }
 }
+
+/** A tmpfs mount needs root and mount(8) allowed here: true when both hold. */
+export function canMountTmpfs(): boolean {
+  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
+  const probe = Deno.makeTempDirSync({ prefix: "dpo-mount-probe-" });
+  try {
+    const mounted = new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+    if (mounted) new Deno.Command("umount", { args: [probe] }).outputSync();
+    return mounted;
+  } catch {
+    return false;
+  } finally {
+    Deno.removeSync(probe, { recursive: true });
+  }
+}
