@@ -15,7 +15,7 @@ import {
 } from "../../scripts/lib/fleet.ts";
 import { dpoOk, runDpo } from "../helpers/cli.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
-import { openStoreUnderTest, querySqliteStore } from "../helpers/pipeline.ts";
+import { openStoreUnderTest, sqliteFleetStore } from "../helpers/pipeline.ts";
 import { createTestDatabase } from "../helpers/postgres_server.ts";
 
 const SERVER_AGENTS = 16;
@@ -60,12 +60,6 @@ Deno.test(`${EMBEDDED_AGENTS} agents each run a pipeline execution at once on on
     runs.map((run) => [run.executionId, "COMPLETED", FLEET_STEPS.length, 6]).sort(),
   );
   // …then row by row, from the file itself.
-  const file = store.args[1].replace(/^sqlite:/, "");
-  const sqlite = {
-    dialect: "sqlite" as const,
-    rows: (query: string, params: unknown[]) =>
-      Promise.resolve(querySqliteStore(file, query, params)),
-  };
-  assertEquals(await checkFleet(sqlite, runs), []);
+  assertEquals(await checkFleet(sqliteFleetStore(store), runs), []);
   assertEquals(fleet.agents.filter((run) => run.previous === ""), []);
 });

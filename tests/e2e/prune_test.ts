@@ -17,8 +17,8 @@ import {
   assertCleanFailure,
   createTestRole,
   openStoreUnderTest,
-  querySqliteStore,
   snapshotTables,
+  sqliteFleetStore,
   STORE_KINDS,
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
@@ -273,13 +273,7 @@ for (const path of ["PostgreSQL", "PgBouncer", "SQLite"] as const) {
       await using admin = adminOf(new URL(opened.args[0]).pathname.slice(1));
       assertEquals(await checkFleet(postgresFleetStore(admin.sql), runs), []);
     } else {
-      const file = store.args[1].replace(/^sqlite:/, "");
-      const sqlite = {
-        dialect: "sqlite" as const,
-        rows: (query: string, params: unknown[]) =>
-          Promise.resolve(querySqliteStore(file, query, params)),
-      };
-      assertEquals(await checkFleet(sqlite, runs), []);
+      assertEquals(await checkFleet(sqliteFleetStore(store), runs), []);
     }
     assertEquals(
       (await store.rows(

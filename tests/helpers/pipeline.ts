@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { inSqliteSchema } from "../../src/store/sqlite_store.ts";
+import type { FleetStore } from "../../scripts/lib/fleet.ts";
 import type { CliOptions, CliResult } from "./cli.ts";
 import { dpoOk } from "./cli.ts";
 import { decodeOutput } from "../../scripts/lib/captured_command.ts";
@@ -91,6 +92,15 @@ export function querySqliteStore(
   } finally {
     db.close();
   }
+}
+
+/** A SQLite store under test as checkFleet() reads it, row by row from its file. */
+export function sqliteFleetStore(store: StoreUnderTest): FleetStore {
+  const file = store.args[1].replace(/^sqlite:/, "");
+  return {
+    dialect: "sqlite",
+    rows: (query, params) => Promise.resolve(querySqliteStore(file, query, params)),
+  };
 }
 
 /** Every row of dpo's three tables, to show that a failed command wrote nothing. */
