@@ -37,6 +37,7 @@ deno compile --frozen \
   --allow-read --allow-write --allow-env --allow-net \
   --include migrations \
   --include src/files/hash_worker.ts \
+  --include src/cli/commands \
   --output "$output" \
   main.ts
 
