@@ -20,6 +20,13 @@ export interface SqliteOptions {
   /** How long to wait for another process's write transaction (--connect-timeout). */
   busyTimeoutSeconds: number;
   log: Log;
+  /** The file to open when it is not `path` yet: a store being created (sqlite_creation.ts). */
+  file?: string;
+  /**
+   * A store being built under a temporary name that no other process opens (sqlite_creation.ts):
+   * no journal and no waiting for the disk; its builder switches it to WAL and syncs it once.
+   */
+  building?: boolean;
 }
 
 /**
@@ -30,7 +37,8 @@ export interface SqliteOptions {
 export function openSqliteStore(options: SqliteOptions): Store {
   const display = `sqlite:${options.path}`;
   // Synchronous file checks: each asynchronous one costs an event-loop turn on every command.
-  if (!exists(options.path)) {
+  const file = options.file ?? options.path;
+  if (!exists(file)) {
     refuseEarlierStore(options.path);
     ensureFolder(options.path);
   }
@@ -40,21 +48,17 @@ export function openSqliteStore(options: SqliteOptions): Store {
     // The busy timeout is set as the file opens, before WAL is switched on: that switch takes a
     // lock others may hold (measured: 1 of 8 processes starting at once on a new file failed
     // with "database is locked" when the timeout came second).
-    db = new DatabaseSync(options.path, { timeout: busyMilliseconds(options.busyTimeoutSeconds) });
+    db = new DatabaseSync(file, { timeout: busyMilliseconds(options.busyTimeoutSeconds) });
   } catch (error) {
     throw translateSqliteError(error, options.path);
   }
   const clock = new TransactionClock();
   try {
-    const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as {
-      journal_mode: string;
-    };
-    if (journal_mode !== "wal") {
-      throw new DatabaseError(
-        `The embedded store "${options.path}" cannot use SQLite's write-ahead log ` +
-          `(journal mode "${journal_mode}"): put it on a local disk (network file systems are ` +
-          "not supported)",
-      );
+    if (options.building) {
+      db.exec("PRAGMA synchronous = OFF");
+      db.exec("PRAGMA journal_mode = OFF");
+    } else {
+      useWriteAheadLog(db, options.path);
     }
     // The Python schema's foreign keys, enforced as PostgreSQL enforces them.
     db.exec("PRAGMA foreign_keys = ON");
@@ -71,6 +75,20 @@ export function openSqliteStore(options: SqliteOptions): Store {
     throw translateSqliteError(error, options.path);
   }
   return new SqliteStore(db, clock, { ...options, display });
+}
+
+/** Switches the store to SQLite's write-ahead log (a no-op once it is), or says why it cannot. */
+function useWriteAheadLog(db: DatabaseSync, path: string): void {
+  const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as {
+    journal_mode: string;
+  };
+  if (journal_mode !== "wal") {
+    throw new DatabaseError(
+      `The embedded store "${path}" cannot use SQLite's write-ahead log ` +
+        `(journal mode "${journal_mode}"): put it on a local disk (network file systems are ` +
+        "not supported)",
+    );
+  }
 }
 
 /**
