@@ -47,6 +47,9 @@ export function formatHelp(subject: HelpSubject, width: number): string {
   return lines.join("\n");
 }
 
+/** Where the help goes: the number of columns to wrap it to. */
+export type HelpWidth = (stream: "stdout" | "stderr") => number;
+
 /** The columns of the terminal the help goes to, or 80 when it goes to a file or a pipe. */
 export function helpWidthOf(stream: "stdout" | "stderr"): number {
   const isTerminal = stream === "stdout" ? Deno.stdout.isTerminal() : Deno.stderr.isTerminal();

@@ -1,7 +1,33 @@
-/** The options and arguments a command declares, read from commander-style specs. */
+/**
+ * The options and arguments a command declares, read from commander-style specs, and what a
+ * command line gives them.
+ */
+import { CommandLineError } from "./parser_errors.ts";
+import type { Command } from "./parser.ts";
 
 /** An option's value: the text given, or true for a flag. */
 export type OptionValue = string | boolean;
+
+/** Receives the command's arguments in order, then its options, then the command. */
+// deno-lint-ignore no-explicit-any -- each command declares its own argument types, as with commander
+export type ActionHandler = (...args: any[]) => void | Promise<void>;
+
+/** Option values by camel-cased long name (`--rows-processed` gives `rowsProcessed`). */
+export type OptionValues = Record<string, OptionValue>;
+
+/** A command line read against the declarations: the command it names and what it was given. */
+export interface ParsedCommand {
+  /** The command whose action runs. */
+  command: Command;
+  /** Its arguments' values in declaration order: a variadic one as a list, defaults filled in. */
+  arguments: unknown[];
+  /** Its own options' values, defaults included. */
+  options: OptionValues;
+  /** The program's options' values, read anywhere on the line, defaults included. */
+  programOptions: OptionValues;
+  /** Calls the command's action with its arguments, its options and the command. */
+  run(): Promise<void>;
+}
 
 /**
  * An option as declared: `-l, --log-level <level>` takes a value, `--name-status` is a flag,
@@ -81,4 +107,29 @@ export class Argument {
     const name = this.name + (this.variadic ? "..." : "");
     return this.required ? `<${name}>` : `[${name}]`;
   }
+}
+
+/**
+ * The values of the declared arguments given `args`: a variadic one as a list, defaults filled
+ * in. Throws a CommandLineError, in commander's words, for a missing or an extra one;
+ * `commandName` is named in the latter, unless the arguments are the program's.
+ */
+export function argumentValues(
+  declared: readonly Argument[],
+  args: readonly string[],
+  commandName: string | undefined,
+): unknown[] {
+  const missing = declared.find((argument, i) => argument.required && args[i] === undefined);
+  if (missing) throw new CommandLineError(`missing required argument '${missing.name}'`);
+  if (!declared.at(-1)?.variadic && args.length > declared.length) {
+    const forCommand = commandName === undefined ? "" : ` for '${commandName}'`;
+    const s = declared.length === 1 ? "" : "s";
+    throw new CommandLineError(
+      `too many arguments${forCommand}. Expected ${declared.length} argument${s} but got ${args.length}.`,
+    );
+  }
+  return declared.map((argument, i) => {
+    if (argument.variadic) return i < args.length ? args.slice(i) : argument.defaultValue ?? [];
+    return i < args.length ? args[i] : argument.defaultValue;
+  });
 }

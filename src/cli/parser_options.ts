@@ -1,0 +1,149 @@
+/** Reads one command's options out of argv as commander's parseOptions does. */
+import { CommandLineError } from "./parser_errors.ts";
+import type { Option, OptionValue, OptionValues } from "./parser_declarations.ts";
+
+/** What one command reads: its own options, and where each value goes. */
+export interface OptionReader {
+  readonly options: readonly Option[];
+  /** True when `-1` is an argument (db downgrade -1), not an unknown option. */
+  readonly negativeNumbersAreArguments: boolean;
+  /** Receives an option given and its value; undefined when given bare without its value. */
+  set(option: Option, value: OptionValue | undefined): void;
+}
+
+/** The arguments a command did not take as its options: operands, and what follows the first unknown option. */
+export interface UnreadArguments {
+  operands: string[];
+  unknown: string[];
+}
+
+/**
+ * Takes the reader's options out of `args`. From the first argument that looks like an option it
+ * does not know on, everything is "unknown" and left for a subcommand, but its own options are
+ * still taken. Throws a CommandLineError for an option whose required value is missing.
+ */
+export function readOptions(reader: OptionReader, args: readonly string[]): UnreadArguments {
+  const operands: string[] = [];
+  const unknown: string[] = [];
+  let destination = operands;
+  let shortGroup: string | undefined; // the rest of `-abc` after a flag `-a`
+  let i = 0;
+  while (i < args.length || shortGroup !== undefined) {
+    const arg = shortGroup ?? args[i++];
+    shortGroup = undefined;
+    if (arg === "--") {
+      if (destination === unknown) destination.push(arg);
+      destination.push(...args.slice(i));
+      break;
+    }
+    const option = looksLikeOption(arg) ? findOption(reader.options, arg) : undefined;
+    if (option) {
+      i = readValue(reader, option, args, i);
+      continue;
+    }
+    const joined = readJoinedValue(reader, arg);
+    if (joined.read) {
+      shortGroup = joined.restOfGroup;
+      continue;
+    }
+    if (
+      destination === operands && looksLikeOption(arg) &&
+      !(reader.negativeNumbersAreArguments && isNegativeNumber(arg))
+    ) {
+      destination = unknown;
+    }
+    destination.push(arg);
+  }
+  return { operands, unknown };
+}
+
+/** The values of the options that have a default, before any is read. */
+export function defaultValues(options: readonly Option[]): OptionValues {
+  const values: OptionValues = {};
+  for (const option of options) {
+    if (option.defaultValue !== undefined) values[option.attributeName] = option.defaultValue;
+  }
+  return values;
+}
+
+/**
+ * Records an option's value. Given bare without its optional value, the option is as if not given:
+ * argparse's `nargs='?'` with `const` equal to the default (`--rows-processed` alone records no
+ * row count).
+ */
+export function setOptionValue(
+  values: OptionValues,
+  option: Option,
+  value: OptionValue | undefined,
+): void {
+  if (value !== undefined) values[option.attributeName] = value;
+  else if (option.defaultValue === undefined) delete values[option.attributeName];
+  else values[option.attributeName] = option.defaultValue;
+}
+
+/** True for what argv parsers take for an option: a dash and at least one more character. */
+export function looksLikeOption(arg: string): boolean {
+  return arg.length > 1 && arg[0] === "-";
+}
+
+/**
+ * As argparse decides whether the argument after a `nargs='?'` option is its value: unless it
+ * looks like an option; a negative number or text with a blank is a value.
+ */
+export function canBeOptionalValue(arg: string): boolean {
+  return !looksLikeOption(arg) || /^-\d+$|^-\d*\.\d+$/.test(arg) || arg.includes(" ");
+}
+
+// An option named by itself: a flag, or its value in the next argument (perhaps left out).
+// Returns the index of the next argument to read.
+function readValue(
+  reader: OptionReader,
+  option: Option,
+  args: readonly string[],
+  next: number,
+): number {
+  if (!option.takesValue) {
+    reader.set(option, true);
+    return next;
+  }
+  if (option.valueOptional) {
+    const given = next < args.length && canBeOptionalValue(args[next]);
+    reader.set(option, given ? args[next] : undefined);
+    return given ? next + 1 : next;
+  }
+  if (next >= args.length) throw new CommandLineError(`option '${option.flags}' argument missing`);
+  reader.set(option, args[next]);
+  return next + 1;
+}
+
+// `-lDEBUG`: a short option and its value in one argument; `-ab`: two flags, the rest of the group
+// read next; `--name=value`.
+function readJoinedValue(
+  reader: OptionReader,
+  arg: string,
+): { read: boolean; restOfGroup?: string } {
+  const short = arg.length > 2 && arg[0] === "-" && arg[1] !== "-"
+    ? findOption(reader.options, arg.slice(0, 2))
+    : undefined;
+  if (short?.takesValue) {
+    reader.set(short, arg.slice(2));
+    return { read: true };
+  }
+  if (short) {
+    reader.set(short, true);
+    return { read: true, restOfGroup: `-${arg.slice(2)}` };
+  }
+  const equals = /^--[^=]+=/.test(arg) ? arg.indexOf("=") : -1;
+  const long = equals > 0 ? findOption(reader.options, arg.slice(0, equals)) : undefined;
+  if (!long?.takesValue) return { read: false };
+  reader.set(long, arg.slice(equals + 1));
+  return { read: true };
+}
+
+function findOption(options: readonly Option[], flag: string): Option | undefined {
+  return options.find((option) => option.is(flag));
+}
+
+function isNegativeNumber(arg: string): boolean {
+  return /^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/.test(arg);
+}
