@@ -1,6 +1,6 @@
 /** dpo's entry point: the only place that reads Deno.args, prints a fatal error and exits. */
 import type { CommandLine } from "./src/cli/command_line.ts";
-import { CommandLineError, CommandLineExit } from "./src/cli/parser_errors.ts";
+import { CommandLineError, CommandLineExit } from "./src/cli/parser_declarations.ts";
 import { parseCommandLine } from "./src/cli/program.ts";
 import { commandLineSecrets } from "./src/config.ts";
 import { exitCodeFor } from "./src/errors.ts";

@@ -2,7 +2,9 @@
  * The command line read once into one value: the command, its arguments and options, and the
  * options every command takes. main.ts and every command read it; nothing reads argv again.
  */
-import type { Command, OptionValues } from "./parser.ts";
+import type { Command } from "./parser.ts";
+import type { Option, OptionValues } from "./parser_declarations.ts";
+import { looksLikeDatabaseUrl } from "../config.ts";
 import { LOG_LEVELS, type LogLevelName, parseLogLevel } from "../log.ts";
 import { UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -121,4 +123,38 @@ function parseFormat(written: string): OutputFormat {
     throw new UsageError(`Format "${format}" is not known: choose text or json`);
   }
   return format as OutputFormat;
+}
+
+/** The argv for the parser, and the database URL given before the command, if any. */
+export interface PreparedArgv {
+  argv: string[];
+  positionalUrl?: string;
+}
+
+/**
+ * A database URL before the command (`dpo postgresql://… init-execution`) is taken out, since
+ * the parser would take it for an unknown command. The program's options are skipped with their
+ * values (a value left out of `-l [level]` when an option follows). Expects option names already
+ * expanded (Command.expandOptionNames), so that `--d <url>` is seen as `--db <url>`.
+ */
+export function prepareArgv(
+  rawArgv: readonly string[],
+  programOptions: readonly Option[],
+): PreparedArgv {
+  const argv = [...rawArgv];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") break;
+    const option = programOptions.find((declared) => declared.is(arg));
+    if (option?.takesValue) {
+      const valueFollows = i + 1 < argv.length &&
+        (!option.valueOptional || !argv[i + 1].startsWith("-"));
+      if (valueFollows) i++;
+      continue;
+    }
+    if (arg.startsWith("-")) continue;
+    if (!looksLikeDatabaseUrl(arg)) break;
+    return { argv: [...argv.slice(0, i), ...argv.slice(i + 1)], positionalUrl: arg };
+  }
+  return { argv };
 }

@@ -4,27 +4,33 @@
  * Parsing yields one value, the command and what it was given; it never prints, never exits and
  * runs nothing: it throws what main.ts prints.
  */
-import { formatHelp, type HelpSubject, type HelpWidth, helpWidthOf } from "./help.ts";
+import {
+  defaultUsage,
+  formatHelp,
+  type HelpSubject,
+  type HelpWidth,
+  helpWidthOf,
+  suggestSimilar,
+} from "./help.ts";
 import {
   type ActionHandler,
   Argument,
   argumentValues,
+  CommandLineError,
+  CommandLineExit,
   Option,
   type OptionValues,
   type ParsedCommand,
 } from "./parser_declarations.ts";
-import { CommandLineError, CommandLineExit } from "./parser_errors.ts";
-import { expandOptionNames } from "./argparse_forms.ts";
 import {
   defaultValues,
+  expandOptionNames,
   readOptions,
   setOptionValue,
   type UnreadArguments,
 } from "./parser_options.ts";
-import { suggestSimilar } from "./suggest.ts";
 
-export { CommandLineError, CommandLineExit, type OptionValues };
-export type { ActionHandler, HelpWidth, ParsedCommand };
+export { CommandLineError, CommandLineExit };
 
 // The implicit `help [command]` command of a command that has subcommands and no action.
 const HELP_COMMAND = { name: "help", description: "display help for command" };
@@ -132,7 +138,7 @@ export class Command {
     return this.#parseCommand([], this.expandOptionNames(argv), new Map());
   }
 
-  /** `argv` with argparse's forms of options written as declared: see argparse_forms.ts. */
+  /** `argv` with argparse's forms of options written as declared: see parser_options.ts. */
   expandOptionNames(argv: readonly string[]): string[] {
     return expandOptionNames(this, argv);
   }
@@ -249,20 +255,14 @@ export class Command {
     const alias = this.#aliases[0];
     path[path.length - 1] += alias ? `|${alias}` : "";
     return {
-      usage: `${path.join(" ")} ${this.#usage ?? this.#defaultUsage()}`,
+      usage: `${path.join(" ")} ${
+        this.#usage ?? defaultUsage(this.commands.length > 0, this.registeredArguments)
+      }`,
       description: this.#description,
       arguments: this.registeredArguments,
       options: this.#visibleOptions(),
       commands: this.#listedCommands(),
     };
-  }
-
-  #defaultUsage(): string {
-    return [
-      "[options]",
-      ...this.commands.length > 0 ? ["[command]"] : [],
-      ...this.registeredArguments.map((argument) => argument.usage),
-    ].join(" ");
   }
 
   #visibleOptions(): Option[] {

@@ -1,7 +1,6 @@
 /** The command table: one entry per command module, legacy forms as aliases; argv read once. */
 import { Command, CommandLineError } from "./parser.ts";
-import { prepareArgv } from "./argv.ts";
-import { type CommandLine, declareProgram, globalOptionsOf } from "./command_line.ts";
+import { type CommandLine, declareProgram, globalOptionsOf, prepareArgv } from "./command_line.ts";
 import { CliContext } from "./context.ts";
 /** A command module's entry: it declares its commands on the program. */
 type Register = (program: Command, cli: CliContext) => void;

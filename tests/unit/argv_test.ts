@@ -1,6 +1,5 @@
 import { deepStrictEqual } from "node:assert/strict";
-import { prepareArgv } from "../../src/cli/argv.ts";
-import { declareProgram } from "../../src/cli/command_line.ts";
+import { declareProgram, prepareArgv } from "../../src/cli/command_line.ts";
 import { Command } from "../../src/cli/parser.ts";
 
 /** dpo's own program options, as the URL before the command is looked for among them. */

@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { parseCommandLine } from "../../src/cli/program.ts";
-import { CommandLineError, CommandLineExit } from "../../src/cli/parser_errors.ts";
+import { CommandLineError, CommandLineExit } from "../../src/cli/parser_declarations.ts";
 import { UsageError } from "../../src/errors.ts";
 
 const STEP_ID = "00000000-0000-4000-8000-000000000000";

@@ -1,7 +1,6 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { Command, CommandLineError, CommandLineExit } from "../../src/cli/parser.ts";
-import { formatHelp, wrapText } from "../../src/cli/help.ts";
-import { editDistance, suggestSimilar } from "../../src/cli/suggest.ts";
+import { editDistance, formatHelp, suggestSimilar, wrapText } from "../../src/cli/help.ts";
 
 /** What an action was called with: its arguments, then its options. */
 interface Call {
