@@ -25,6 +25,7 @@ import {
 import {
   defaultValues,
   expandOptionNames,
+  isDigit,
   readOptions,
   setOptionValue,
   type UnreadArguments,
@@ -196,7 +197,7 @@ export class Command {
     const own = defaultValues(this.options);
     values.set(this, own);
     // `-1` is a short option if any command around declares one.
-    const digitOption = this.optionsInScope().some((option) => /^-\d$/.test(option.short ?? ""));
+    const digitOption = this.optionsInScope().some((option) => isDigit(option.short?.[1]));
     return readOptions({
       options: this.options,
       negativeNumbersAreArguments: this.commands.length === 0 && !digitOption,

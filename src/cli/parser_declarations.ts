@@ -79,10 +79,13 @@ export class Option {
       throw new TypeError(`Option "${flags}" is a flag: it cannot have a default`);
     }
     this.defaultValue = defaultValue;
-    const parts = flags.split(/[ |,]+/);
-    this.short = parts.find((part) => /^-[^-]$/.test(part));
-    this.long = parts.find((part) => /^--[^-]/.test(part));
-    this.singleDashLong = parts.find((part) => /^-[^-<[]{2,}$/.test(part));
+    // String tests, not regular expressions: each expression costs every command its compilation.
+    const parts = flags.replaceAll(",", " ").replaceAll("|", " ").split(" ");
+    this.short = parts.find((part) => part.length === 2 && part[0] === "-" && part[1] !== "-");
+    this.long = parts.find((part) => part.startsWith("--") && part.length > 2 && part[2] !== "-");
+    this.singleDashLong = parts.find((part) =>
+      part.length > 2 && part[0] === "-" && ![...part.slice(1)].some((c) => "-<[".includes(c))
+    );
     if (!this.short && !this.long && !this.singleDashLong) {
       throw new TypeError(`Option "${flags}" names no flag`);
     }
@@ -91,7 +94,11 @@ export class Option {
   /** The key of its value in opts(): `--rows-processed` gives `rowsProcessed`. */
   get attributeName(): string {
     const name = this.long?.slice(2) ?? this.singleDashLong?.slice(1) ?? this.short!.slice(1);
-    return name.replace(/-(.)/g, (_, letter: string) => letter.toUpperCase());
+    let camelCased = "";
+    for (let i = 0; i < name.length; i++) {
+      camelCased += name[i] === "-" && i + 1 < name.length ? name[++i].toUpperCase() : name[i];
+    }
+    return camelCased;
   }
 
   /** The name it is written with once recognised: the long one, else the other. */
@@ -114,11 +121,14 @@ export class Argument {
   readonly defaultValue?: string;
 
   constructor(spec: string, description: string, defaultValue?: string) {
-    const match = spec.match(/^([<[])([^>\]]+?)(\.\.\.)?[>\]]$/);
-    if (!match) throw new TypeError(`Argument "${spec}" is not <name>, [name] or <name...>`);
-    this.required = match[1] === "<";
-    this.name = match[2];
-    this.variadic = match[3] !== undefined;
+    const inner = spec.slice(1, -1);
+    const bracketed = spec.length > 2 && "<[".includes(spec[0]) && ">]".includes(spec.at(-1)!);
+    if (!bracketed || inner.includes(">") || inner.includes("]")) {
+      throw new TypeError(`Argument "${spec}" is not <name>, [name] or <name...>`);
+    }
+    this.required = spec[0] === "<";
+    this.variadic = inner.length > 3 && inner.endsWith("...");
+    this.name = this.variadic ? inner.slice(0, -3) : inner;
     this.description = description;
     this.defaultValue = defaultValue;
   }

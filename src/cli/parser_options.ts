@@ -138,11 +138,17 @@ function readJoinedValue(
     reader.set(short, true);
     return { read: true, restOfGroup: `-${arg.slice(2)}` };
   }
-  const equals = /^--[^=]+=/.test(arg) ? arg.indexOf("=") : -1;
+  const equals = arg.startsWith("--") && arg[2] !== "=" ? arg.indexOf("=") : -1;
   const long = equals > 0 ? findOption(reader.options, arg.slice(0, equals)) : undefined;
   if (!long?.takesValue) return { read: false };
   reader.set(long, arg.slice(equals + 1));
   return { read: true };
+}
+
+/** True for "0" to "9". */
+export function isDigit(character: string | undefined): boolean {
+  return character !== undefined && character.length === 1 && character >= "0" &&
+    character <= "9";
 }
 
 function findOption(options: readonly Option[], flag: string): Option | undefined {

@@ -1,5 +1,6 @@
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
 import { Command, CommandLineError, CommandLineExit } from "../../src/cli/parser.ts";
+import { Argument, Option } from "../../src/cli/parser_declarations.ts";
 import { editDistance, formatHelp, suggestSimilar, wrapText } from "../../src/cli/help.ts";
 
 /** What an action was called with: its arguments, then its options. */
@@ -339,4 +340,56 @@ Deno.test("suggestSimilar() offers the closest names, as commander does", async 
   }
   equal(editDistance("ab", "ba"), 1);
   equal(editDistance("kitten", "sitting"), 3);
+});
+
+Deno.test("Option and Argument read commander-style specs", async (t) => {
+  const options = [
+    {
+      flags: "-l, --log-level [level]",
+      expected: ["-l", "--log-level", undefined, "logLevel", true, true],
+    },
+    {
+      flags: "-id, --execution-id [uuid]",
+      expected: [undefined, "--execution-id", "-id", "executionId", true, true],
+    },
+    {
+      flags: "--name-status",
+      expected: [undefined, "--name-status", undefined, "nameStatus", false, false],
+    },
+    { flags: "-r|--rows <n>", expected: ["-r", "--rows", undefined, "rows", true, false] },
+    { flags: "-V", expected: ["-V", undefined, undefined, "V", false, false] },
+  ];
+  for (const c of options) {
+    await t.step(c.flags, () => {
+      const option = new Option(c.flags, "");
+      deepStrictEqual([
+        option.short,
+        option.long,
+        option.singleDashLong,
+        option.attributeName,
+        option.takesValue,
+        option.valueOptional,
+      ], c.expected);
+    });
+  }
+  const specs = [
+    { spec: "<step-id>", expected: ["step-id", true, false] },
+    { spec: "[revision]", expected: ["revision", false, false] },
+    { spec: "<model-patterns...>", expected: ["model-patterns", true, true] },
+  ];
+  for (const c of specs) {
+    await t.step(c.spec, () => {
+      const argument = new Argument(c.spec, "");
+      deepStrictEqual([argument.name, argument.required, argument.variadic], c.expected);
+      equal(argument.usage, c.spec);
+    });
+  }
+  await t.step("what is not a spec is a programming error", () => {
+    for (const spec of ["step-id", "<>", "<a>b>", "<a"]) {
+      throws(() => new Argument(spec, ""), TypeError, spec);
+    }
+    for (const flags of ["<value>", "--files <paths...>"]) {
+      throws(() => new Option(flags, ""), TypeError, flags);
+    }
+  });
 });
