@@ -1,10 +1,12 @@
 /** dpo's entry point: the only place that reads Deno.args, prints a fatal error and exits. */
-import { CommandLineError, CommandLineExit } from "./src/cli/parser.ts";
-import { runCli } from "./src/cli/program.ts";
+import type { CommandLine } from "./src/cli/command_line.ts";
+import { CommandLineError, CommandLineExit } from "./src/cli/parser_declarations.ts";
+import { parseCommandLine } from "./src/cli/program.ts";
+import { commandLineSecrets } from "./src/config.ts";
 import { exitCodeFor } from "./src/errors.ts";
 import { takeInterruptStopper } from "./src/interrupts.ts";
-import { isLogging } from "./src/log.ts";
-import { redactText, type Secrets, urlPasswords, urlShownWords } from "./src/redaction.ts";
+import { configureLogging } from "./src/log.ts";
+import { redactText } from "./src/redaction.ts";
 
 function describeFailure(error: unknown, verbose: boolean): string {
   if (!(error instanceof Error)) return String(error);
@@ -15,22 +17,6 @@ function describeFailure(error: unknown, verbose: boolean): string {
     if (!(cause instanceof Error)) break;
   }
   return parts.join("\n");
-}
-
-/**
- * The passwords this invocation was given (in a URL's user-info or `password=`, in argv or
- * DPO_DATABASE_URL, and PGPASSWORD), and the words its URLs show anyway.
- */
-function secretsInArgs(args: readonly string[]): Secrets {
-  const passwords = [Deno.env.get("PGPASSWORD") ?? ""];
-  const shown: string[] = [];
-  for (const text of [...args, Deno.env.get("DPO_DATABASE_URL") ?? ""]) {
-    // Anywhere in the argument (--db=<url>).
-    const url = text.slice(Math.max(0, text.search(/[a-z][a-z0-9+.-]*:\/\//i)));
-    passwords.push(...urlPasswords(url));
-    shown.push(...urlShownWords(url));
-  }
-  return { passwords: passwords.filter((p) => p !== ""), shown };
 }
 
 // Written in full before Deno.exit, which would drop what an asynchronous write still holds.
@@ -54,29 +40,34 @@ function exitOnSignal(signal: "SIGINT" | "SIGTERM", exitCode: number): void {
   });
 }
 
-if (import.meta.main) {
-  exitOnSignal("SIGINT", 130);
-  exitOnSignal("SIGTERM", 143);
-  const args = Deno.args;
-  let exitCode = 0;
+/** Runs the command `args` name; returns the exit code, having printed any failure on stderr. */
+async function run(args: readonly string[]): Promise<number> {
+  let commandLine: CommandLine | undefined;
   try {
-    await runCli(args);
+    commandLine = await parseCommandLine(args);
+    configureLogging(commandLine.globals.logLevel);
+    await commandLine.run();
+    return 0;
   } catch (error) {
     if (error instanceof CommandLineExit) {
       writeAllSync(error.stream === "stdout" ? Deno.stdout : Deno.stderr, error.text);
-      exitCode = error.exitCode;
-    } else if (error instanceof CommandLineError) {
-      // Worded as commander printed it, with its "Did you mean" line, and where to look next.
-      const message = redactText(error.message, secretsInArgs(args));
-      console.error(`error: ${message} (see "dpo --help")`);
-      exitCode = exitCodeFor(error);
-    } else {
-      // Set before any command runs, from --log-level however it was written (--log debug).
-      const verbose = isLogging("DEBUG");
-      const message = redactText(describeFailure(error, verbose), secretsInArgs(args));
-      console.error(`error: ${message}`);
-      exitCode = exitCodeFor(error);
+      return error.exitCode;
     }
+    const secrets = commandLineSecrets(args);
+    if (error instanceof CommandLineError) {
+      // Worded as commander printed it, with its "Did you mean" line, and where to look next.
+      console.error(`error: ${redactText(error.message, secrets)} (see "dpo --help")`);
+    } else {
+      // The stack and causes at DEBUG, which a command line that could not be read never asks for.
+      const verbose = commandLine?.globals.logLevel === "DEBUG";
+      console.error(`error: ${redactText(describeFailure(error, verbose), secrets)}`);
+    }
+    return exitCodeFor(error);
   }
-  Deno.exit(exitCode);
+}
+
+if (import.meta.main) {
+  exitOnSignal("SIGINT", 130);
+  exitOnSignal("SIGTERM", 143);
+  Deno.exit(await run(Deno.args));
 }

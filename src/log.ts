@@ -23,11 +23,6 @@ export function configureLogging(level: LogLevelName): void {
   leastSevereWritten = LOG_LEVELS.indexOf(level);
 }
 
-/** True once logging is configured to write records at `level`. */
-export function isLogging(level: LogLevelName): boolean {
-  return LOG_LEVELS.indexOf(level) <= leastSevereWritten;
-}
-
 /** Plain-text logging; text is never read as a template, so model names with braces print as is. */
 export interface Log {
   debug(text: string): void;

@@ -77,34 +77,8 @@ export function parsePostgresUrl(
     new UsageError(
       `Database URL "${display}" ${what}: use postgresql://user:password@host:port/dbname`,
     );
-  const authority = urlAuthority(url);
-  if (!authority) throw malformed("is malformed");
-  const userInfo = authority.at === -1 ? "" : url.slice(authority.start, authority.at);
-  const hostList = url.slice(
-    authority.at === -1 ? authority.start : authority.at + 1,
-    authority.end,
-  );
-  let parsed: URL;
-  try {
-    // The URL parser takes one host; the list is read here.
-    parsed = new URL(`postgresql://host${url.slice(authority.end)}`);
-  } catch {
-    throw malformed("is malformed");
-  }
-  const keywords = new Map<string, string>();
-  const tlsValues = new Map<TlsParameter, string>();
-  const startupParameters: Record<string, string> = {};
-  for (const [key, value] of parsed.searchParams) {
-    if (CONNECTION_KEYWORDS.has(key)) keywords.set(key, value);
-    else if (key in TLS_PARAMETERS) tlsValues.set(key as TlsParameter, value);
-    else if (/^(ssl|requiressl)/i.test(key)) {
-      throw new UsageError(
-        `Database URL parameter "${key}" is not supported: dpo reads sslmode, sslrootcert, ` +
-          "sslcert, sslkey and sslnegotiation",
-      );
-    } // Results are decoded as UTF-8, whatever the URL says.
-    else if (key !== "client_encoding") startupParameters[key] = value;
-  }
+  const { userInfo, hostList, rest } = splitUrl(url, malformed);
+  const { keywords, tlsValues, startupParameters } = urlParameters(rest.searchParams);
   const decode = (text: string, what: string) => {
     try {
       return decodeURIComponent(text);
@@ -133,12 +107,53 @@ export function parsePostgresUrl(
     addresses: hosts.split(",").map((entry) => address(entry, defaultPort)),
     user,
     password: urlPassword || env("PGPASSWORD") || undefined,
-    database: keywords.get("dbname") || decode(parsed.pathname.slice(1), "database name") ||
+    database: keywords.get("dbname") || decode(rest.pathname.slice(1), "database name") ||
       env("PGDATABASE") || user,
     tls: tlsSettings(tlsSetting),
     startupParameters,
     display,
   };
+}
+
+// The user-info and host list, which the URL parser would not take (a raw "@" in a password, a
+// list of hosts), and the rest as a URL: the database and the parameters.
+function splitUrl(
+  url: string,
+  malformed: (what: string) => UsageError,
+): { userInfo: string; hostList: string; rest: URL } {
+  const authority = urlAuthority(url);
+  if (!authority) throw malformed("is malformed");
+  const userInfo = authority.at === -1 ? "" : url.slice(authority.start, authority.at);
+  const hostList = url.slice(
+    authority.at === -1 ? authority.start : authority.at + 1,
+    authority.end,
+  );
+  try {
+    // The URL parser takes one host; the list is read here.
+    return { userInfo, hostList, rest: new URL(`postgresql://host${url.slice(authority.end)}`) };
+  } catch {
+    throw malformed("is malformed");
+  }
+}
+
+// The URL's parameters by what they are to dpo: where and as whom to connect, TLS, or settings
+// sent to the server at start-up.
+function urlParameters(parameters: URLSearchParams) {
+  const keywords = new Map<string, string>();
+  const tlsValues = new Map<TlsParameter, string>();
+  const startupParameters: Record<string, string> = {};
+  for (const [key, value] of parameters) {
+    if (CONNECTION_KEYWORDS.has(key)) keywords.set(key, value);
+    else if (key in TLS_PARAMETERS) tlsValues.set(key as TlsParameter, value);
+    else if (/^(ssl|requiressl)/i.test(key)) {
+      throw new UsageError(
+        `Database URL parameter "${key}" is not supported: dpo reads sslmode, sslrootcert, ` +
+          "sslcert, sslkey and sslnegotiation",
+      );
+    } // Results are decoded as UTF-8, whatever the URL says.
+    else if (key !== "client_encoding") startupParameters[key] = value;
+  }
+  return { keywords, tlsValues, startupParameters };
 }
 
 /** `host:port` or the socket file, as messages name one server. */

@@ -80,6 +80,15 @@ export function urlShownWords(url: string): string[] {
 }
 
 /**
+ * `text` from the first URL scheme in it to its end (`--db=postgresql://…` gives the URL), or all
+ * of it when it has none (a `password=` keyword may stand anywhere). Read to the end rather than to
+ * a blank or a quote: a password given on a command line may hold either.
+ */
+export function fromFirstUrl(text: string): string {
+  return text.slice(Math.max(0, text.search(/[a-z][a-z0-9+.-]*:\/\//i)));
+}
+
+/**
  * Hides the passwords in a message: in every URL it contains (by structure), in `password=`
  * keywords, and where the message quotes a value that is exactly a password ("…" or '…'), unless
  * that value is also a word shown anyway (the user or database).

@@ -1,26 +1,12 @@
-/** What every command's action needs: its store, its log and stdout. */
-import type { Command } from "./parser.ts";
+/** What every command's action needs: the command line's options, its store, its log and stdout. */
 import { DATABASE_URL_ENV, resolveStoreTarget, type StoreTarget } from "../config.ts";
 import { dpoLog, type Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import { parseSeconds } from "./arguments.ts";
+import { DEFAULT_PIPELINE, type GlobalOptions, PIPELINE_ENV } from "./command_line.ts";
 import { UsageError } from "../errors.ts";
 
-/** The options every command accepts, before or after its name. */
-export interface GlobalOptions {
-  logLevel: string;
-  db?: string;
-  connectTimeout: string;
-  statementTimeout: string;
-  format: string;
-  pipeline?: string;
-}
-
-/** The environment variable that names the pipeline when --pipeline does not. */
-export const PIPELINE_ENV = "DPO_PIPELINE";
-
-/** The pipeline of every execution the Python tool wrote, and of runs that name none. */
-export const DEFAULT_PIPELINE = "default";
+export type { GlobalOptions };
 
 /** The environment variable that turns the stat cache off for an agent: DPO_STAT_CACHE=0. */
 export const STAT_CACHE_ENV = "DPO_STAT_CACHE";
@@ -28,48 +14,42 @@ export const STAT_CACHE_ENV = "DPO_STAT_CACHE";
 /** The stat cache's file name, in the embedded store's folder or the user's cache folder. */
 const STAT_CACHE_FILE = "stat-cache.sqlite";
 
-/** Output formats: the seed's text, or one JSON document. */
-export const OUTPUT_FORMATS = ["text", "json"] as const;
-
-/** Default seconds to wait for a server connection or for the embedded store's lock. */
-export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
-
-/** Default limit on any one statement and on waiting for a row lock, in seconds. */
-export const DEFAULT_STATEMENT_TIMEOUT_SECONDS = 120;
-
-/** Shared by the commands; built once per process by the program. */
+/**
+ * Shared by the commands; built once per process by the program, before the command line is
+ * parsed (commands declare themselves with it), and given the command line's options after.
+ */
 export class CliContext {
   readonly log: Log = dpoLog();
-  #program: Command;
-  #positionalUrl: string | undefined;
+  #globals: GlobalOptions | undefined;
 
-  constructor(program: Command) {
-    this.#program = program;
+  /** The options every command takes, as this invocation's command line gives them. */
+  get globals(): GlobalOptions {
+    if (this.#globals === undefined) {
+      throw new TypeError("The command line's options were read before it was parsed");
+    }
+    return this.#globals;
   }
 
-  /** The database URL given before the command, taken out of argv before parsing. */
-  set positionalUrl(url: string | undefined) {
-    this.#positionalUrl = url;
+  set globals(globals: GlobalOptions) {
+    this.#globals = globals;
   }
 
   /** The store this invocation names: positional URL, --db, DPO_DATABASE_URL, else .dpo/. */
   target(): StoreTarget {
-    const options = this.#program.opts<GlobalOptions>();
     return resolveStoreTarget({
-      positionalUrl: this.#positionalUrl,
-      dbOption: options.db,
+      positionalUrl: this.globals.positionalUrl,
+      dbOption: this.globals.db,
       environmentUrl: Deno.env.get(DATABASE_URL_ENV),
     });
   }
 
   /** Opens the store, runs the work and closes the store. */
   async withStore<T>(work: (store: Store) => Promise<T>, migrateEmbedded = true): Promise<T> {
-    const options = this.#program.opts<GlobalOptions>();
     const target = this.target();
     this.log.debug(`Using the store ${target.display}`);
     const settings = {
-      connectTimeoutSeconds: parseSeconds(options.connectTimeout, "--connect-timeout"),
-      statementTimeoutSeconds: parseSeconds(options.statementTimeout, "--statement-timeout"),
+      connectTimeoutSeconds: parseSeconds(this.globals.connectTimeout, "--connect-timeout"),
+      statementTimeoutSeconds: parseSeconds(this.globals.statementTimeout, "--statement-timeout"),
       log: this.log,
       migrateEmbedded,
     };
@@ -101,7 +81,7 @@ export class CliContext {
 
   /** The pipeline this invocation's executions belong to. */
   pipeline(): string {
-    const named = this.#program.opts<GlobalOptions>().pipeline ?? Deno.env.get(PIPELINE_ENV);
+    const named = this.globals.pipeline ?? Deno.env.get(PIPELINE_ENV);
     const pipeline = named?.trim() || DEFAULT_PIPELINE;
     if ([...pipeline].length > 100) {
       throw new UsageError(`Pipeline "${pipeline}" is longer than 100 characters: shorten it`);
@@ -123,12 +103,8 @@ export class CliContext {
     else if (text !== null) this.print(text);
   }
 
-  /** True with --format json; a format other than text or json is a usage error. */
+  /** True with --format json. */
   wantsJson(): boolean {
-    const format = this.#program.opts<GlobalOptions>().format.toLowerCase();
-    if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
-      throw new UsageError(`Format "${format}" is not known: choose text or json`);
-    }
-    return format === "json";
+    return this.globals.format === "json";
   }
 }

@@ -1,16 +1,7 @@
-/** The command table: dpo's options and one entry per command, legacy forms as aliases. */
+/** The command table: one entry per command module, legacy forms as aliases; argv read once. */
 import { Command, CommandLineError } from "./parser.ts";
-import { configureLogging, LOG_LEVELS, parseLogLevel } from "../log.ts";
-import { VERSION } from "../version.ts";
-import { prepareArgv } from "./argv.ts";
-import {
-  CliContext,
-  DEFAULT_CONNECT_TIMEOUT_SECONDS,
-  DEFAULT_PIPELINE,
-  DEFAULT_STATEMENT_TIMEOUT_SECONDS,
-  type GlobalOptions,
-  PIPELINE_ENV,
-} from "./context.ts";
+import { type CommandLine, declareProgram, globalOptionsOf, prepareArgv } from "./command_line.ts";
+import { CliContext } from "./context.ts";
 /** A command module's entry: it declares its commands on the program. */
 type Register = (program: Command, cli: CliContext) => void;
 
@@ -148,70 +139,43 @@ function moduleOfCommandIn(argv: readonly string[]) {
 }
 
 /**
- * Parses argv and runs the command; errors propagate to main.ts, which alone exits. Help and
- * the version come back as a CommandLineExit, a wrong command line as a CommandLineError.
+ * Reads argv into the command line, loading the module of the command it names (every module when
+ * it names none alone, or for help). Throws a CommandLineError for a wrong command line, a
+ * CommandLineExit for help and the version, a UsageError for a log level or format not known.
  */
-export async function runCli(rawArgv: readonly string[]): Promise<void> {
-  const only = moduleOfCommandIn(rawArgv);
+export async function parseCommandLine(argv: readonly string[]): Promise<CommandLine> {
+  const only = moduleOfCommandIn(argv);
   if (only !== undefined) {
     try {
-      return await parseAndRun(rawArgv, [only]);
+      return await parseWith([only], argv);
     } catch (error) {
       // A command line that is wrong with one command known may be right, or wrong in another
-      // way, with all of them (a value that reads like a command name): ask again with all.
+      // way, with all of them (a value that reads like a command name): read it again with all.
       if (!(error instanceof CommandLineError)) throw error;
     }
   }
-  await parseAndRun(rawArgv, COMMAND_MODULES);
+  return await parseWith(COMMAND_MODULES, argv);
 }
 
-async function parseAndRun(
-  rawArgv: readonly string[],
+async function parseWith(
   modules: readonly { load: () => Promise<Register> }[],
-): Promise<void> {
+  argv: readonly string[],
+): Promise<CommandLine> {
   const program = new Command("dpo");
-  const cli = new CliContext(program);
-  program
-    .usage("[options] [<db-url>] <command> [command-args]")
-    .description(
-      "Records data pipeline executions and the SHA-256 of their model files, and tells which " +
-        "models changed since the last successful run.\n\n" +
-        "<db-url>: postgresql://user:password@host:port/dbname (also postgres:// and " +
-        "postgresql+psycopg2://), or sqlite:<file>. Also --db <url> or " +
-        "DPO_DATABASE_URL; without any, the embedded store in ./.dpo is used.",
-    )
-    .version(VERSION, "-V, --version", "print the version")
-    .helpOption("-h, --help", "display help")
-    .option(
-      "-l, --log-level [level]",
-      `logging level: ${LOG_LEVELS.join(", ")}, any case (given bare: INFO)`,
-      "INFO",
-    )
-    .option("--db <url>", "the database URL (instead of <db-url>; also DPO_DATABASE_URL)")
-    .option("--format <format>", "output: text (default) or json", "text")
-    .option(
-      "--pipeline <name>",
-      `the pipeline whose executions to use (also ${PIPELINE_ENV}; default "${DEFAULT_PIPELINE}")`,
-    )
-    .option(
-      "--connect-timeout <seconds>",
-      "how long to wait for the server or the embedded store's lock",
-      String(DEFAULT_CONNECT_TIMEOUT_SECONDS),
-    )
-    .option(
-      "--statement-timeout <seconds>",
-      "the longest any statement or row-lock wait may take",
-      String(DEFAULT_STATEMENT_TIMEOUT_SECONDS),
-    )
-    .hook("preAction", () => {
-      configureLogging(parseLogLevel(program.opts<GlobalOptions>().logLevel));
-      // Checked before the command runs: a bad --format must not follow a write.
-      cli.wantsJson();
-    });
+  declareProgram(program);
+  const cli = new CliContext();
   for (const register of await Promise.all(modules.map((module) => module.load()))) {
     register(program, cli);
   }
-  const { argv, positionalUrl } = prepareArgv(program.expandOptionNames(rawArgv));
-  cli.positionalUrl = positionalUrl;
-  await program.parseAsync(argv);
+  // The URL comes out after option names are expanded, so that `--d <url>` is seen as --db's.
+  const prepared = prepareArgv(program.expandOptionNames(argv), program.options);
+  const parsed = program.parse(prepared.argv);
+  cli.globals = globalOptionsOf(parsed.programOptions, prepared.positionalUrl);
+  return {
+    command: parsed.command.path(),
+    arguments: parsed.arguments,
+    options: parsed.options,
+    globals: cli.globals,
+    run: parsed.run,
+  };
 }

@@ -9,7 +9,7 @@ import { connect as connectTcp, isIP, type Socket } from "node:net";
 import { checkServerIdentity, connect as connectTls, type ConnectionOptions } from "node:tls";
 import { DatabaseError } from "../errors.ts";
 import { describeAddress, type PostgresSettings, type ServerAddress } from "../postgres_url.ts";
-import { WireError } from "./postgres_wire.ts";
+import { WireError } from "./postgres_wire_error.ts";
 
 /** How TLS goes for a server: never, if the server offers it (unverified), or always. */
 export type TlsPolicy =

@@ -1,5 +1,10 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { parseStoreUrl, resolveStoreTarget } from "../../src/config.ts";
+import {
+  commandLineSecrets,
+  looksLikeDatabaseUrl,
+  parseStoreUrl,
+  resolveStoreTarget,
+} from "../../src/config.ts";
 import { UsageError } from "../../src/errors.ts";
 
 Deno.test("parseStoreUrl() accepts the URL forms the Python tool's users have", async (t) => {
@@ -90,4 +95,56 @@ Deno.test("a password given as libpq's ?password= parameter is hidden too", () =
     "postgresql://u@h/db?sslmode=disable&password=***&x=1",
     "s3cret",
   ]);
+});
+
+Deno.test("commandLineSecrets() finds every password a command line was given, and the words it shows", async (t) => {
+  const cases = [
+    {
+      name: "a URL before the command, written and decoded",
+      args: ["postgresql://dpo:p%40ss@db1:5432/dpo", "init-execution"],
+      env: {},
+      expected: { passwords: ["p%40ss", "p@ss"], shown: ["dpo", "dpo", "db1"] },
+    },
+    {
+      name: "--db=<url> in one argument, and a password holding a quote and a blank",
+      args: ["--db=postgres://u:it's here@h/d"],
+      env: {},
+      expected: { passwords: ["it's here"], shown: ["u", "d", "h"] },
+    },
+    {
+      name: "libpq's password= keyword, PGPASSWORD and DPO_DATABASE_URL",
+      args: ["postgresql://u@h/d?password=kw"],
+      env: { PGPASSWORD: "pg", DPO_DATABASE_URL: "postgresql://e:env@h2/d2" },
+      expected: { passwords: ["pg", "kw", "env"], shown: ["u", "d", "h", "e", "d2", "h2"] },
+    },
+    {
+      name: "none in a command line without URLs",
+      args: ["init-step", "e1", "LOAD", "models", "**/*.sql"],
+      env: { DPO_DATABASE_URL: "" },
+      expected: { passwords: [], shown: [] },
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, () => {
+      const env = (name: string) => (c.env as Record<string, string | undefined>)[name];
+      const secrets = commandLineSecrets(c.args, env);
+      deepStrictEqual(
+        { passwords: [...new Set(secrets.passwords)], shown: [...new Set(secrets.shown)] },
+        { passwords: c.expected.passwords, shown: [...new Set(c.expected.shown)] },
+      );
+    });
+  }
+});
+
+Deno.test("looksLikeDatabaseUrl() knows a URL, sqlite:<file> and pglite: from a command name", async (t) => {
+  const cases = [
+    { arg: "postgresql+psycopg2://u@h/db", expected: true },
+    { arg: "sqlite:state.db", expected: true },
+    { arg: "pglite:.dpo", expected: true },
+    { arg: "init-execution", expected: false },
+    { arg: "./sqlite:x", expected: false },
+  ];
+  for (const c of cases) {
+    await t.step(c.arg, () => equal(looksLikeDatabaseUrl(c.arg), c.expected));
+  }
 });

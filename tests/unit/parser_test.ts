@@ -1,14 +1,13 @@
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
 import { Command, CommandLineError, CommandLineExit } from "../../src/cli/parser.ts";
-import { formatHelp, wrapText } from "../../src/cli/help.ts";
-import { editDistance, suggestSimilar } from "../../src/cli/suggest.ts";
+import { Argument, Option } from "../../src/cli/parser_declarations.ts";
+import { editDistance, formatHelp, suggestSimilar, wrapText } from "../../src/cli/help.ts";
 
 /** What an action was called with: its arguments, then its options. */
 interface Call {
   command: string;
   args: unknown[];
   options: Record<string, unknown>;
-  globals: Record<string, unknown>;
 }
 
 /** A program shaped like dpo's: global options, plain and nested commands, an alias. */
@@ -21,7 +20,6 @@ function sampleProgram(calls: Call[], events: string[] = []): Command {
       command: name,
       args: received.slice(0, -2),
       options: received.at(-2) as Record<string, unknown>,
-      globals: program.opts(),
     });
     events.push(`action ${name}`);
   };
@@ -31,8 +29,7 @@ function sampleProgram(calls: Call[], events: string[] = []): Command {
     .version("1.2.3", "-V, --version", "print the version")
     .helpOption("-h, --help", "display help")
     .option("-l, --log-level <level>", "logging level", "INFO")
-    .option("--db <url>", "the database URL")
-    .hook("preAction", () => void events.push("preAction"));
+    .option("--db <url>", "the database URL");
   program.command("init-step")
     .alias("persist-models")
     .description("Record a step")
@@ -58,18 +55,18 @@ function sampleProgram(calls: Call[], events: string[] = []): Command {
   return program;
 }
 
-/** Parses argv with help wrapped at 80 columns; returns what it threw, if anything. */
+/** Parses argv with help wrapped at 80 columns and runs it; returns what it threw, if anything. */
 async function parse(program: Command, argv: string[]): Promise<unknown> {
   try {
-    await program.parseAsync(argv, { helpWidth: () => 80 });
+    await program.parse(argv, { helpWidth: () => 80 }).run();
     return undefined;
   } catch (error) {
     return error;
   }
 }
 
-Deno.test("Command.parseAsync() passes arguments and options to the action as commander does", async (t) => {
-  const cases: { name: string; argv: string[]; expected: Omit<Call, "globals"> }[] = [
+Deno.test("Command.parse() passes arguments and options to the action as commander does", async (t) => {
+  const cases: { name: string; argv: string[]; expected: Call }[] = [
     {
       name: "a required and a variadic argument",
       argv: ["init-step", "e1", "LOAD", "*.sql", "**/*.csv"],
@@ -128,12 +125,12 @@ Deno.test("Command.parseAsync() passes arguments and options to the action as co
     await t.step(c.name, async () => {
       const calls: Call[] = [];
       equal(await parse(sampleProgram(calls), c.argv), undefined);
-      deepStrictEqual(calls.map(({ globals: _, ...call }) => call), [c.expected]);
+      deepStrictEqual(calls, [c.expected]);
     });
   }
 });
 
-Deno.test("Command.parseAsync() accepts program options before or after the command", async (t) => {
+Deno.test("Command.parse() accepts program options before or after the command", async (t) => {
   const cases = [
     { argv: ["-l", "DEBUG", "db", "upgrade"], expected: { logLevel: "DEBUG" } },
     { argv: ["db", "upgrade", "-l", "DEBUG"], expected: { logLevel: "DEBUG" } },
@@ -143,24 +140,33 @@ Deno.test("Command.parseAsync() accepts program options before or after the comm
     { argv: ["db", "upgrade"], expected: { logLevel: "INFO" } },
   ];
   for (const c of cases) {
-    await t.step(c.argv.join(" "), async () => {
-      const calls: Call[] = [];
-      equal(await parse(sampleProgram(calls), c.argv), undefined);
-      deepStrictEqual(calls[0].globals, c.expected);
+    await t.step(c.argv.join(" "), () => {
+      deepStrictEqual(sampleProgram([]).parse(c.argv).programOptions, c.expected);
     });
   }
 });
 
-Deno.test("Command.parseAsync() runs preAction hooks after the arguments are checked", async () => {
+Deno.test("Command.parse() reads the command line into one value and runs nothing", async () => {
   const events: string[] = [];
-  await parse(sampleProgram([], events), ["db", "upgrade"]);
-  deepStrictEqual(events, ["preAction", "action db upgrade"]);
-  const failed: string[] = [];
-  await parse(sampleProgram([], failed), ["db", "downgrade"]);
-  deepStrictEqual(failed, []);
+  const parsed = sampleProgram([], events).parse(["-l", "DEBUG", "db", "upgrade", "0002"]);
+  deepStrictEqual(events, []);
+  deepStrictEqual(
+    [parsed.command.path(), parsed.arguments, parsed.options, parsed.programOptions],
+    [["db", "upgrade"], ["0002"], {}, { logLevel: "DEBUG" }],
+  );
+  await parsed.run();
+  deepStrictEqual(events, ["action db upgrade"]);
+  const options = sampleProgram([]).parse(["compare-step-models", "s1", "--name-status"]).options;
+  deepStrictEqual(options, { separator: ",", nameStatus: true });
 });
 
-Deno.test("Command.parseAsync() rejects a wrong command line with commander's messages", async (t) => {
+Deno.test("Command.parse() gives each parse its own option values", () => {
+  const program = sampleProgram([]);
+  deepStrictEqual(program.parse(["--db", "a", "db", "upgrade"]).programOptions.db, "a");
+  deepStrictEqual(program.parse(["db", "upgrade"]).programOptions.db, undefined);
+});
+
+Deno.test("Command.parse() rejects a wrong command line with commander's messages", async (t) => {
   const cases = [
     { argv: ["frobnicate"], message: "unknown command 'frobnicate'" },
     { argv: ["frobnicate", "--x"], message: "unknown command 'frobnicate'" },
@@ -208,7 +214,7 @@ Deno.test("Command.parseAsync() rejects a wrong command line with commander's me
   }
 });
 
-Deno.test("Command.parseAsync() ends the run with help or the version where commander did", async (t) => {
+Deno.test("Command.parse() ends the run with help or the version where commander did", async (t) => {
   const cases = [
     { argv: ["--help"], stream: "stdout", exitCode: 0, starts: "Usage: dpo [options] <command>" },
     { argv: ["-h", "db"], stream: "stdout", exitCode: 0, starts: "Usage: dpo [options] <command>" },
@@ -334,4 +340,56 @@ Deno.test("suggestSimilar() offers the closest names, as commander does", async 
   }
   equal(editDistance("ab", "ba"), 1);
   equal(editDistance("kitten", "sitting"), 3);
+});
+
+Deno.test("Option and Argument read commander-style specs", async (t) => {
+  const options = [
+    {
+      flags: "-l, --log-level [level]",
+      expected: ["-l", "--log-level", undefined, "logLevel", true, true],
+    },
+    {
+      flags: "-id, --execution-id [uuid]",
+      expected: [undefined, "--execution-id", "-id", "executionId", true, true],
+    },
+    {
+      flags: "--name-status",
+      expected: [undefined, "--name-status", undefined, "nameStatus", false, false],
+    },
+    { flags: "-r|--rows <n>", expected: ["-r", "--rows", undefined, "rows", true, false] },
+    { flags: "-V", expected: ["-V", undefined, undefined, "V", false, false] },
+  ];
+  for (const c of options) {
+    await t.step(c.flags, () => {
+      const option = new Option(c.flags, "");
+      deepStrictEqual([
+        option.short,
+        option.long,
+        option.singleDashLong,
+        option.attributeName,
+        option.takesValue,
+        option.valueOptional,
+      ], c.expected);
+    });
+  }
+  const specs = [
+    { spec: "<step-id>", expected: ["step-id", true, false] },
+    { spec: "[revision]", expected: ["revision", false, false] },
+    { spec: "<model-patterns...>", expected: ["model-patterns", true, true] },
+  ];
+  for (const c of specs) {
+    await t.step(c.spec, () => {
+      const argument = new Argument(c.spec, "");
+      deepStrictEqual([argument.name, argument.required, argument.variadic], c.expected);
+      equal(argument.usage, c.spec);
+    });
+  }
+  await t.step("what is not a spec is a programming error", () => {
+    for (const spec of ["step-id", "<>", "<a>b>", "<a"]) {
+      throws(() => new Argument(spec, ""), TypeError, spec);
+    }
+    for (const flags of ["<value>", "--files <paths...>"]) {
+      throws(() => new Option(flags, ""), TypeError, flags);
+    }
+  });
 });

@@ -3,7 +3,7 @@ import type { Command } from "../parser.ts";
 import { UsageError } from "../../errors.ts";
 import { DEFAULT_PRUNE_BATCH_ROWS, prune, type PruneResult } from "../../service/prune.ts";
 import { parseAgeOrTime, parseWholeNumber } from "../arguments.ts";
-import type { CliContext, GlobalOptions } from "../context.ts";
+import type { CliContext } from "../context.ts";
 import { formatCount } from "../summaries.ts";
 import { alignedTable } from "../tables.ts";
 
@@ -40,7 +40,7 @@ export function registerPrune(program: Command, cli: CliContext): void {
     )
     .action(async (flags: PruneFlags) => {
       const options = {
-        pipeline: pipelineOf(program, cli, flags),
+        pipeline: pipelineOf(cli, flags),
         keepLast: flags.keepLast === undefined
           ? null
           : parseWholeNumber(flags.keepLast, "--keep-last", 0, 1_000_000_000),
@@ -66,9 +66,9 @@ export function registerPrune(program: Command, cli: CliContext): void {
     });
 }
 
-function pipelineOf(program: Command, cli: CliContext, flags: PruneFlags): string | null {
+function pipelineOf(cli: CliContext, flags: PruneFlags): string | null {
   if (!flags.allPipelines) return cli.pipeline();
-  if (program.opts<GlobalOptions>().pipeline !== undefined) {
+  if (cli.globals.pipeline !== undefined) {
     throw new UsageError("--pipeline and --all-pipelines contradict each other: give one");
   }
   return null;
