@@ -1,4 +1,11 @@
 /** Every statement on dpo.execution_step_model. */
+import {
+  asTimestamp,
+  type ChangeKind,
+  type ModelChange,
+  type ModelVersion,
+  type Status,
+} from "../domain.ts";
 import { inDialect, type Queryable } from "./database.ts";
 import { codePointOrder, isoText } from "./sql_text.ts";
 
@@ -68,16 +75,6 @@ export async function changedModelNames(
   return changes.map((model) => model.name);
 }
 
-/** How a model differs from the previous step: Added, Modified or Deleted. */
-export type ModelChange = "A" | "M" | "D";
-
-/** One changed model; with `checksums`, an added or deleted one carries its checksum. */
-export interface ModelChangeRow {
-  name: string;
-  change: ModelChange;
-  checksum?: string;
-}
-
 /**
  * The full change set between a step and a previous one (null: every model is added), sorted by
  * code point, and how many models are unchanged: one pass, in which the unchanged models fold
@@ -100,7 +97,7 @@ export async function modelChanges(
   stepId: string,
   previousStepId: string | null,
   options: { deletions?: boolean; checksums?: boolean } = {},
-): Promise<{ changes: ModelChangeRow[]; unchanged: number }> {
+): Promise<{ changes: ModelChange[]; unchanged: number }> {
   // Without deletions SQLite skips its anti-join, half the work (PostgreSQL's one pass finds
   // them anyway, and they are filtered out below).
   const deletions = options.deletions ?? true;
@@ -135,7 +132,7 @@ export async function modelChanges(
     ? "CASE WHEN change IN ('A', 'D') THEN checksum END AS checksum,"
     : "";
   const rows = await db.query<
-    { model_name: string | null; change: ModelChange | "="; checksum?: string | null; n: string }
+    { model_name: string | null; change: ChangeKind | "="; checksum?: string | null; n: string }
   >(
     `SELECT * FROM (
        SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
@@ -151,7 +148,7 @@ export async function modelChanges(
       .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
       .map((row) => ({
         name: row.model_name!,
-        change: row.change as ModelChange,
+        change: row.change as ChangeKind,
         ...(row.checksum == null ? {} : { checksum: row.checksum }),
       })),
     unchanged: Number(unchangedRow?.n ?? 0),
@@ -185,8 +182,7 @@ export async function deleteModelsOfExecution(
   return Number(n);
 }
 
-/** One step's version of a model: null checksum when the step lacks it. */
-export interface ModelVersion {
+interface ModelVersionRow {
   execution_id: string;
   execution_status: string;
   started_on: string;
@@ -204,7 +200,7 @@ export async function modelVersions(
   db: Queryable,
   filter: { pipeline: string; modelName: string; stepName: string | null },
 ): Promise<ModelVersion[]> {
-  return await db.query<ModelVersion>(
+  const rows = await db.query<ModelVersionRow>(
     `SELECT CAST(e.execution_id AS text) AS execution_id, e.status AS execution_status,
        ${isoText(db.dialect, "e.started_on")} AS started_on,
        ${isoText(db.dialect, "e.completed_on")} AS completed_on,
@@ -217,6 +213,15 @@ export async function modelVersions(
      ORDER BY e.started_on, e.created_on, s.created_on, s.execution_step_id`,
     [filter.pipeline, filter.modelName, filter.stepName?.toUpperCase() ?? null],
   );
+  return rows.map((row) => ({
+    executionId: row.execution_id,
+    executionStatus: row.execution_status as Status,
+    startedOn: asTimestamp(row.started_on),
+    completedOn: row.completed_on === null ? null : asTimestamp(row.completed_on),
+    stepId: row.step_id,
+    stepName: row.step_name,
+    checksum: row.checksum,
+  }));
 }
 
 /** The checksums of the named models in one step (absent names are left out). */
