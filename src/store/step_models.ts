@@ -6,7 +6,7 @@ import {
   type ModelVersion,
   type Status,
 } from "../domain.ts";
-import { inDialect, type Queryable } from "./database.ts";
+import { type Dialect, inDialect, type Queryable } from "./database.ts";
 import { codePointOrder, isoText } from "./sql_text.ts";
 
 /** A step's fingerprinted model files: names, and their SHA-256 checksums in the same order. */
@@ -101,7 +101,40 @@ export async function modelChanges(
   // Without deletions SQLite skips its anti-join, half the work (PostgreSQL's one pass finds
   // them anyway, and they are filtered out below).
   const deletions = options.deletions ?? true;
-  const joined = {
+  const joined = joinedSteps(deletions);
+  const checksum = options.checksums
+    ? "CASE WHEN change IN ('A', 'D') THEN checksum END AS checksum,"
+    : "";
+  const rows = await db.query<
+    { model_name: string | null; change: ChangeKind | "="; checksum?: string | null; n: string }
+  >(
+    `SELECT * FROM (
+       SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
+         ${checksum} CAST(count(*) AS text) AS n
+       FROM (${inDialect(db, joined)}) AS joined
+       GROUP BY ${options.checksums ? "1, 2, 3" : "1, 2"}) AS result
+     ORDER BY ${codePointOrder(db.dialect, "model_name")}`,
+    [stepId, previousStepId],
+  );
+  const unchangedRow = rows.find((row) => row.change === "=");
+  return {
+    changes: rows
+      .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
+      .map((row) => ({
+        name: row.model_name!,
+        change: row.change as ChangeKind,
+        ...(row.checksum == null ? {} : { checksum: row.checksum }),
+      })),
+    unchanged: Number(unchangedRow?.n ?? 0),
+  };
+}
+
+/**
+ * Every model of the step and the previous one, paired by name, with how it changed ('=' when
+ * it did not); `deletions` false spares SQLite the anti-join that finds deleted ones.
+ */
+function joinedSteps(deletions: boolean): Record<Dialect, string> {
+  return {
     postgres: `SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
                 WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change,
@@ -127,31 +160,6 @@ export async function modelChanges(
            WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`
         : ""
     }`,
-  };
-  const checksum = options.checksums
-    ? "CASE WHEN change IN ('A', 'D') THEN checksum END AS checksum,"
-    : "";
-  const rows = await db.query<
-    { model_name: string | null; change: ChangeKind | "="; checksum?: string | null; n: string }
-  >(
-    `SELECT * FROM (
-       SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
-         ${checksum} CAST(count(*) AS text) AS n
-       FROM (${inDialect(db, joined)}) AS joined
-       GROUP BY ${options.checksums ? "1, 2, 3" : "1, 2"}) AS result
-     ORDER BY ${codePointOrder(db.dialect, "model_name")}`,
-    [stepId, previousStepId],
-  );
-  const unchangedRow = rows.find((row) => row.change === "=");
-  return {
-    changes: rows
-      .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
-      .map((row) => ({
-        name: row.model_name!,
-        change: row.change as ChangeKind,
-        ...(row.checksum == null ? {} : { checksum: row.checksum }),
-      })),
-    unchanged: Number(unchangedRow?.n ?? 0),
   };
 }
 
