@@ -6,7 +6,6 @@ import type { StoreTarget } from "../config.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
 import { isAtRevision, upgrade } from "./migrate.ts";
-import { asStoreError } from "./store_error.ts";
 
 export interface OpenOptions {
   connectTimeoutSeconds: number;
@@ -34,6 +33,8 @@ export async function withStore<T>(
     }
     return await work(store);
   } catch (error) {
+    // Loaded only on this path: a command that succeeds never needs it.
+    const { asStoreError } = await import("./store_error.ts");
     throw asStoreError(error, options.statementTimeoutSeconds);
   } finally {
     await store?.close().catch(() => {});

@@ -4,18 +4,16 @@
  * PostgreSQL and SQLite (the lock, the catalog, the version table) sits in CATALOGS below. A
  * database the Python tool created is adopted on its first upgrade (python_adoption.ts).
  */
-import type { Revision } from "../domain.ts";
-import { asTimestamp } from "../domain.ts";
+import { asTimestamp, type Revision } from "../domain.ts";
 import type { Log } from "../log.ts";
 import type { Dialect, Queryable, Store } from "./database.ts";
-import { lockPostgresMigrations } from "./migration_lock.ts";
 import { loadMigrations, type Migration, migrationNames } from "./migration_files.ts";
-import {
-  adoptPythonDatabase,
-  alembicRevision,
-  dropAlembicVersionTable,
-} from "./python_adoption.ts";
 import { isoText } from "./sql_text.ts";
+
+// The lock and the Python tool's adoption are loaded only when a PostgreSQL schema is migrated
+// or inspected: every command opens its store through this module, few of them migrate.
+const lockModule = () => import("./migration_lock.ts");
+const adoptionModule = () => import("./python_adoption.ts");
 
 /** Whether dpo ships a migration of this revision ("0002") or name ("0002_…"). */
 export function isKnownRevision(dialect: Dialect, revision: string): boolean {
@@ -150,7 +148,7 @@ interface Catalog {
 
 const CATALOGS: Record<Dialect, Catalog> = {
   postgres: {
-    lockMigrations: lockPostgresMigrations,
+    lockMigrations: async (tx, log) => (await lockModule()).lockPostgresMigrations(tx, log),
     versionTableExists: async (db) => {
       const [{ exists }] = await db.query<{ exists: boolean }>(
         "SELECT to_regclass('dpo.schema_migrations') IS NOT NULL AS exists",
@@ -169,7 +167,7 @@ const CATALOGS: Record<Dialect, Catalog> = {
         note text
       )`);
     },
-    alembicRevision,
+    alembicRevision: async (db) => (await adoptionModule()).alembicRevision(db),
     dropEmptySchema: dropEmptyPostgresSchema,
   },
   sqlite: {
@@ -206,7 +204,7 @@ async function readOrCreateVersionTable(
   const pythonRevision = await CATALOGS[tx.dialect].alembicRevision(tx);
   await CATALOGS[tx.dialect].createVersionTable(tx);
   if (pythonRevision === null) return new Set();
-  await adoptPythonDatabase(tx, pythonRevision, migrations[0]);
+  await (await adoptionModule()).adoptPythonDatabase(tx, pythonRevision, migrations[0]);
   log.info(`Adopted the Python DPO's database at alembic revision ${pythonRevision}`);
   return new Set([migrations[0].name]);
 }
@@ -214,7 +212,7 @@ async function readOrCreateVersionTable(
 /** Drops dpo's version table and schema; true when the Python tool's version table went too. */
 async function dropEmptyPostgresSchema(tx: Queryable): Promise<boolean> {
   await tx.exec("DROP TABLE dpo.schema_migrations");
-  const droppedAlembicTable = await dropAlembicVersionTable(tx);
+  const droppedAlembicTable = await (await adoptionModule()).dropAlembicVersionTable(tx);
   const [{ count }] = await tx.query<{ count: string }>(
     `SELECT count(*)::text AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'dpo'`,
