@@ -3,6 +3,7 @@
  * and what to do next, the flag or command that cures it included.
  */
 import type { StoreTarget } from "../config.ts";
+import { embeddedStoreText } from "./embedded_store_errors.ts";
 import { DatabaseError } from "../errors.ts";
 import { redactText, type Secrets } from "../redaction.ts";
 import { describeLockHolder } from "../store/migration_lock.ts";
@@ -26,6 +27,9 @@ export function wordStoreError(error: unknown, target: StoreTarget): unknown {
   const { failure } = error;
   if (failure.kind === "migration-lock") {
     return new DatabaseError(migrationLockText(failure), { cause: error.cause });
+  }
+  if (failure.kind === "embedded") {
+    return new DatabaseError(embeddedStoreText(failure), { cause: error.cause });
   }
   const secrets = secretsOf(target);
   const facts = {

@@ -10,11 +10,11 @@
  * then switched to WAL, the store costs one fsync, and no process ever sees a half-created
  * store, even after a crash.
  */
-import { DatabaseError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
 import { exists } from "./sqlite_file_checks.ts";
-import { openSqliteStore } from "./sqlite_store.ts";
+import { embeddedStoreError } from "./sqlite_errors.ts";
+import { openSqliteStore, requireWriteAheadLog } from "./sqlite_store.ts";
 
 export interface CreationOptions {
   busyTimeoutSeconds: number;
@@ -34,12 +34,7 @@ export async function createSqliteStore(path: string, options: CreationOptions):
       const [{ journal_mode }] = await store.query<{ journal_mode: string }>(
         "PRAGMA journal_mode = WAL",
       );
-      if (journal_mode !== "wal") {
-        throw new DatabaseError(
-          `The embedded store "${path}" cannot use SQLite's write-ahead log (journal mode ` +
-            `"${journal_mode}"): put it on a local disk (network file systems are not supported)`,
-        );
-      }
+      requireWriteAheadLog(journal_mode, path);
     } finally {
       await store.close();
     }
@@ -47,9 +42,9 @@ export async function createSqliteStore(path: string, options: CreationOptions):
       syncFile(temporary);
       takeName(temporary, path);
     } catch (error) {
-      throw new DatabaseError(
-        `Cannot create the embedded store "${path}": ${(error as Error).message}`,
-        { cause: error },
+      throw embeddedStoreError(
+        { code: "cannot-create", path, detail: (error as Error).message },
+        error,
       );
     }
   } finally {

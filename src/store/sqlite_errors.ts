@@ -1,5 +1,6 @@
-/** One clear line for each way the embedded store's file can fail, from SQLite's result codes. */
+/** What failed in the embedded store's file, from SQLite's result codes. */
 import { DatabaseError } from "../errors.ts";
+import { type EmbeddedStoreCode, type EmbeddedStoreFailure, StoreError } from "./store_error.ts";
 
 // SQLite's primary result codes (https://sqlite.org/rescode.html); node:sqlite reports extended
 // ones in errcode, whose low byte is the primary.
@@ -21,55 +22,42 @@ export function isBusy(error: unknown): boolean {
   return resultCode(error) === SQLITE_BUSY;
 }
 
-/** One clear line for each way the store's file can fail; other errors pass through unchanged. */
+/**
+ * The file's failure as a StoreError naming what happened (the CLI words it); dpo's own errors
+ * and errors that are not SQLite's pass through unchanged.
+ */
 export function translateSqliteError(error: unknown, path: string): unknown {
   if (!(error instanceof Error) || error instanceof DatabaseError) return error;
   const code = resultCode(error);
-  const store = `The embedded store "${path}"`;
   // node:sqlite's exec() throws without a result code: still the store's failure, in one line.
-  if (code === undefined) {
-    const fromSqlite = (error as { code?: unknown }).code === "ERR_SQLITE_ERROR";
-    return fromSqlite
-      ? new DatabaseError(`${store} failed: ${error.message}`, { cause: error })
-      : error;
+  if (code === undefined && (error as { code?: unknown }).code !== "ERR_SQLITE_ERROR") {
+    return error;
   }
-  const make = (text: string) => new DatabaseError(text, { cause: error });
-  switch (code) {
-    case SQLITE_BUSY:
-      return make(
-        `${store} stayed locked by another dpo process: retry later or raise --connect-timeout`,
-      );
-    case SQLITE_NOTADB:
-      return make(
-        `${store} is not a SQLite database (${error.message}): name the right file with ` +
-          "--db sqlite:<file>, or move this one aside",
-      );
-    case SQLITE_CORRUPT:
-      return make(
-        `${store} is damaged (${error.message}): restore it from a backup, or move it aside to ` +
-          "start afresh",
-      );
-    case SQLITE_READONLY:
-      return make(
-        `${store} cannot be written (${error.message}): give this user write access to the ` +
-          "file and its folder",
-      );
-    case SQLITE_CANTOPEN:
-      return make(
-        `Cannot open ${store.charAt(0).toLowerCase()}${store.slice(1)} (${error.message}): ` +
-          "check that the path names a file in a folder this user may write",
-      );
-    case SQLITE_FULL:
-      return make(
-        `${store} could not be written: the disk is full; nothing was written: free some ` +
-          "space and run the command again",
-      );
-    case SQLITE_IOERR:
-    case SQLITE_PROTOCOL:
-      return make(
-        `${store} could not be read or written (${error.message}): keep it on a local disk ` +
-          "(network file systems are not supported) and check the disk",
-      );
-  }
-  return make(`${store} failed: ${error.message}`);
+  return embeddedStoreError(
+    {
+      code: code === undefined ? "other" : RESULT_CODES[code] ?? "other",
+      path,
+      detail: error.message,
+    },
+    error,
+  );
+}
+
+const RESULT_CODES: Record<number, EmbeddedStoreCode> = {
+  [SQLITE_BUSY]: "busy",
+  [SQLITE_NOTADB]: "not-sqlite",
+  [SQLITE_CORRUPT]: "damaged",
+  [SQLITE_READONLY]: "read-only",
+  [SQLITE_CANTOPEN]: "cannot-open",
+  [SQLITE_FULL]: "disk-full",
+  [SQLITE_IOERR]: "io",
+  [SQLITE_PROTOCOL]: "io",
+};
+
+/** A failure of the embedded store's file, as the CLI words it (cli/embedded_store_errors.ts). */
+export function embeddedStoreError(
+  failure: Omit<EmbeddedStoreFailure, "kind">,
+  cause?: unknown,
+): StoreError {
+  return new StoreError({ kind: "embedded", ...failure }, { cause });
 }

@@ -1,15 +1,11 @@
 /** Checks on the embedded store's file and folder before SQLite opens it. */
-import { DatabaseError } from "../errors.ts";
+import { embeddedStoreError } from "./sqlite_errors.ts";
 
 /** The folder of dpo's earlier embedded store (PGlite), which held a PostgreSQL data folder. */
 export function refuseEarlierStore(path: string): void {
   const folder = folderOf(path);
   if (!exists(`${folder}/pgdata/PG_VERSION`)) return;
-  throw new DatabaseError(
-    `The folder "${folder}" holds the embedded store of an earlier dpo (PGlite), which this ` +
-      "dpo no longer reads; it would otherwise start an empty store and report every model as " +
-      `new: keep using the earlier dpo on it, or move "${folder}/pgdata" aside to start afresh`,
-  );
+  throw embeddedStoreError({ code: "earlier-pglite", path: folder, detail: "pgdata/PG_VERSION" });
 }
 
 /**
@@ -28,11 +24,7 @@ export function refuseNetworkFileSystem(path: string): void {
   }
   const type = fileSystemType(mountInfo, folder);
   if (type !== undefined && NETWORK_FILE_SYSTEMS.test(type)) {
-    throw new DatabaseError(
-      `The embedded store "${path}" is on a network file system (${type}), where SQLite's ` +
-        "write-ahead log is not safe: keep it on a local disk (--db sqlite:<file>), or use a " +
-        "PostgreSQL server",
-    );
+    throw embeddedStoreError({ code: "network-file-system", path, detail: type });
   }
 }
 
@@ -64,9 +56,9 @@ export function ensureFolder(path: string): void {
   try {
     Deno.mkdirSync(folderOf(path), { recursive: true });
   } catch (error) {
-    throw new DatabaseError(
-      `Cannot create the folder of the embedded store "${path}": ${(error as Error).message}`,
-      { cause: error },
+    throw embeddedStoreError(
+      { code: "cannot-create-folder", path, detail: (error as Error).message },
+      error,
     );
   }
 }

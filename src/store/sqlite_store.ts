@@ -3,8 +3,7 @@
  * dpo processes at once through SQLite's write-ahead log.
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { DatabaseError } from "../errors.ts";
-import { isBusy, translateSqliteError } from "./sqlite_errors.ts";
+import { embeddedStoreError, isBusy, translateSqliteError } from "./sqlite_errors.ts";
 import {
   ensureFolder,
   exists,
@@ -82,12 +81,13 @@ function useWriteAheadLog(db: DatabaseSync, path: string): void {
   const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as {
     journal_mode: string;
   };
-  if (journal_mode !== "wal") {
-    throw new DatabaseError(
-      `The embedded store "${path}" cannot use SQLite's write-ahead log ` +
-        `(journal mode "${journal_mode}"): put it on a local disk (network file systems are ` +
-        "not supported)",
-    );
+  requireWriteAheadLog(journal_mode, path);
+}
+
+/** Fails when SQLite kept another journal mode than WAL, as some file systems make it. */
+export function requireWriteAheadLog(journalMode: string, path: string): void {
+  if (journalMode !== "wal") {
+    throw embeddedStoreError({ code: "no-wal", path, detail: journalMode });
   }
 }
 
@@ -199,12 +199,12 @@ class SqliteStore implements Store {
         } catch (error) {
           if (!isBusy(error)) throw translateSqliteError(error, this.#options.path);
           if (performance.now() >= deadline) {
-            throw new DatabaseError(
-              `The embedded store "${this.#options.path}" stayed busy with another dpo ` +
-                `process's write for ${this.#options.busyTimeoutSeconds} s: retry later or ` +
-                "raise --connect-timeout",
-              { cause: error },
-            );
+            throw embeddedStoreError({
+              code: "busy-timeout",
+              path: this.#options.path,
+              detail: (error as Error).message,
+              waitedSeconds: this.#options.busyTimeoutSeconds,
+            }, error);
           }
           // Said once the wait is noticeable: other writers' turns usually take milliseconds.
           if (!told && performance.now() - started >= WAIT_BEFORE_SAYING_MS) {

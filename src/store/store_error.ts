@@ -23,6 +23,7 @@ export type StoreFailure =
     /** The statement timeout the store set (--statement-timeout), in seconds. */
     statementTimeoutSeconds?: number;
   }
+  | EmbeddedStoreFailure
   | {
     /** Another process held the migration lock longer than the lock timeout. */
     kind: "migration-lock";
@@ -32,6 +33,37 @@ export type StoreFailure =
     holder: LockHolder | null;
   };
 
+/** How the embedded store's file failed: SQLite's result code, or a check dpo made first. */
+export type EmbeddedStoreCode =
+  | "busy" // another process held the write lock past SQLite's own busy timeout
+  | "busy-timeout" // another process's write lasted longer than the wait dpo allows
+  | "not-sqlite"
+  | "damaged"
+  | "read-only"
+  | "cannot-open"
+  | "disk-full"
+  | "io" // a read or write of the file failed (a network file system, a failing disk)
+  | "no-wal" // the file system cannot keep SQLite's write-ahead log
+  | "network-file-system"
+  | "earlier-pglite" // the folder holds the PGlite store of an earlier dpo
+  | "cannot-create-folder"
+  | "cannot-create"
+  | "other";
+
+export interface EmbeddedStoreFailure {
+  kind: "embedded";
+  code: EmbeddedStoreCode;
+  /** The store's file (for "earlier-pglite", its folder). */
+  path: string;
+  /**
+   * SQLite's or the file system's own words; for "network-file-system" the file system's type,
+   * for "no-wal" the journal mode SQLite kept.
+   */
+  detail: string;
+  /** For "busy-timeout": how long dpo waited (--connect-timeout), in seconds. */
+  waitedSeconds?: number;
+}
+
 /** A store failure; `cause` keeps the driver's error. */
 export class StoreError extends DatabaseError {
   override name = "StoreError";
@@ -39,13 +71,19 @@ export class StoreError extends DatabaseError {
 
   constructor(failure: StoreFailure, options?: ErrorOptions) {
     // Worded by the CLI; this text is for callers that do not (a script, a test).
-    super(
-      failure.kind === "database"
-        ? `${failure.code}: ${failure.serverMessage}`
-        : `Cannot take the migration lock within ${failure.lockTimeout}`,
-      options,
-    );
+    super(fallbackText(failure), options);
     this.failure = failure;
+  }
+}
+
+function fallbackText(failure: StoreFailure): string {
+  switch (failure.kind) {
+    case "database":
+      return `${failure.code}: ${failure.serverMessage}`;
+    case "embedded":
+      return `The embedded store "${failure.path}" failed (${failure.code}): ${failure.detail}`;
+    case "migration-lock":
+      return `Cannot take the migration lock within ${failure.lockTimeout}`;
   }
 }
 

@@ -2,6 +2,7 @@ import { equal, ok } from "node:assert/strict";
 import { wordStoreError } from "../../src/cli/store_errors.ts";
 import { parseStoreUrl } from "../../src/config.ts";
 import { DatabaseError } from "../../src/errors.ts";
+import { embeddedStoreError, translateSqliteError } from "../../src/store/sqlite_errors.ts";
 import { asStoreError, StoreError } from "../../src/store/store_error.ts";
 
 const server = parseStoreUrl("postgresql://etl:s3cret@db.example:5433/dpo");
@@ -81,4 +82,58 @@ Deno.test("wordStoreError() names the migration lock's holder and the flag that 
     "Cannot take the migration lock within 5s: its holder has just released it; run the " +
       "command again",
   );
+});
+
+Deno.test("wordStoreError() words the embedded store's failures from SQLite's result codes", async (t) => {
+  const sqliteError = (errcode: number, message: string) =>
+    Object.assign(new Error(message), { code: "ERR_SQLITE_ERROR", errcode });
+  const store = 'The embedded store "/tmp/dpo.sqlite"';
+  const cases = [
+    {
+      name: "a file that is not SQLite (SQLITE_NOTADB)",
+      error: translateSqliteError(sqliteError(26, "file is not a database"), "/tmp/dpo.sqlite"),
+      expected: `${store} is not a SQLite database (file is not a database): name the right ` +
+        "file with --db sqlite:<file>, or move this one aside",
+    },
+    {
+      name: "an extended code (SQLITE_IOERR_WRITE) by its primary code",
+      error: translateSqliteError(sqliteError(778, "disk I/O error"), "/tmp/dpo.sqlite"),
+      expected: `${store} could not be read or written (disk I/O error): keep it on a local ` +
+        "disk (network file systems are not supported) and check the disk",
+    },
+    {
+      name: "a code dpo has no words for: SQLite's own",
+      error: translateSqliteError(sqliteError(19, "constraint failed"), "/tmp/dpo.sqlite"),
+      expected: `${store} failed: constraint failed`,
+    },
+    {
+      name: "a wait past --connect-timeout, with the seconds waited",
+      error: embeddedStoreError({
+        code: "busy-timeout",
+        path: "/tmp/dpo.sqlite",
+        detail: "database is locked",
+        waitedSeconds: 3,
+      }),
+      expected: `${store} stayed busy with another dpo process's write for 3 s: retry later ` +
+        "or raise --connect-timeout",
+    },
+    {
+      name: "a network file system, by its type",
+      error: embeddedStoreError({
+        code: "network-file-system",
+        path: "/tmp/dpo.sqlite",
+        detail: "nfs4",
+      }),
+      expected: `${store} is on a network file system (nfs4), where SQLite's write-ahead log ` +
+        "is not safe: keep it on a local disk (--db sqlite:<file>), or use a PostgreSQL server",
+    },
+  ];
+  for (const { name, error, expected } of cases) {
+    await t.step(name, () => equal(text(wordStoreError(error, embedded)), expected));
+  }
+});
+
+Deno.test("translateSqliteError() leaves errors that are not SQLite's as they are", () => {
+  const other = new TypeError("not the store's");
+  equal(translateSqliteError(other, "/tmp/dpo.sqlite"), other);
 });
