@@ -1,0 +1,137 @@
+/**
+ * One page of a step's change set, paged and searched in SQL: the execution page of a step of
+ * 200,000 models transfers 200 names, not the whole change set. A new file beside
+ * step_models.ts, whose modelChanges returns the whole set for the commands.
+ */
+import { inDialect, type Queryable } from "./database.ts";
+import { codePointOrder } from "./sql_text.ts";
+
+/** One listed change; "R" pairs a deleted name (`name`) with an added one (`renamed_to`). */
+export interface ChangePageRow {
+  change: "A" | "M" | "D" | "R";
+  name: string;
+  renamed_to: string | null;
+}
+
+/** A step's change counts against the previous step, before renames are paired. */
+export interface ChangeCounts {
+  added: number;
+  modified: number;
+  deleted: number;
+  /** Pairs of one deleted and one added model with the same, otherwise unique, checksum. */
+  renamed: number;
+  /** Listed entries (renamed pairs as one) whose text contains the search. */
+  matching: number;
+}
+
+/** Which changes: a step against a previous one (null: every model added), a search, a page. */
+export interface ChangePageQuery {
+  stepId: string;
+  previousStepId: string | null;
+  /** Text a listed name must contain ("" for all); a rename's text is `from → to`. */
+  search: string;
+  limit: number;
+  offset: number;
+}
+
+// The step's changed models against the previous step, as modelChanges finds them (see there
+// why PostgreSQL takes a full join and SQLite a left join plus an anti-join); unchanged models are
+// left out here: their count is the step's model count less the added and modified.
+const CHANGED = {
+  postgres: `SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
+       CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
+            ELSE 'M' END AS change,
+       coalesce(cur.checksum, prev.checksum) AS checksum
+     FROM (SELECT model_name, checksum FROM dpo.execution_step_model
+           WHERE execution_step_id = $1) AS cur
+     FULL JOIN (SELECT model_name, checksum FROM dpo.execution_step_model
+                WHERE execution_step_id = CAST($2 AS uuid)) AS prev
+       ON prev.model_name = cur.model_name
+     WHERE prev.model_name IS NULL OR cur.model_name IS NULL OR cur.checksum <> prev.checksum`,
+  sqlite: `SELECT cur.model_name,
+       CASE WHEN prev.model_name IS NULL THEN 'A' ELSE 'M' END AS change, cur.checksum
+     FROM dpo.execution_step_model AS cur LEFT JOIN dpo.execution_step_model AS prev
+       ON prev.execution_step_id = $2 AND prev.model_name = cur.model_name
+     WHERE cur.execution_step_id = $1
+       AND (prev.model_name IS NULL OR cur.checksum <> prev.checksum)
+     UNION ALL
+     SELECT prev.model_name, 'D', prev.checksum FROM dpo.execution_step_model AS prev
+     WHERE prev.execution_step_id = $2 AND NOT EXISTS (
+       SELECT 1 FROM dpo.execution_step_model AS cur
+       WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`,
+};
+
+const CONTAINS = {
+  postgres: "strpos(listed_text, CAST($3 AS text)) > 0",
+  sqlite: "instr(listed_text, $3) > 0",
+};
+
+/**
+ * The counts and one page of a step's change set: added, modified, deleted, then renamed, each
+ * by code point (renames by their old name), as `dpo diff` lists them; renames paired as
+ * pairRenames pairs them. One statement: the counts come on every row, and on one row with no
+ * change when the page is past the end.
+ */
+export async function changeSetPage(
+  db: Queryable,
+  query: ChangePageQuery,
+): Promise<{ counts: ChangeCounts; changes: ChangePageRow[] }> {
+  const order = `CASE change WHEN 'A' THEN 1 WHEN 'M' THEN 2 WHEN 'D' THEN 3 ELSE 4 END, ${
+    codePointOrder(db.dialect, "name")
+  }`;
+  const rows = await db.query<
+    ChangePageRow & {
+      added: string;
+      modified: string;
+      deleted: string;
+      renamed: string;
+      matching: string;
+    }
+  >(
+    `WITH changed AS (${inDialect(db, CHANGED)}),
+     renames AS (
+       SELECT min(CASE WHEN change = 'D' THEN model_name END) AS from_name,
+         min(CASE WHEN change = 'A' THEN model_name END) AS to_name
+       FROM changed WHERE change IN ('A', 'D') GROUP BY checksum
+       HAVING sum(CASE WHEN change = 'D' THEN 1 ELSE 0 END) = 1
+         AND sum(CASE WHEN change = 'A' THEN 1 ELSE 0 END) = 1),
+     entries AS (
+       SELECT change, model_name AS name, CAST(NULL AS text) AS renamed_to,
+         model_name AS listed_text
+       FROM changed
+       WHERE NOT (change = 'D' AND model_name IN (SELECT from_name FROM renames))
+         AND NOT (change = 'A' AND model_name IN (SELECT to_name FROM renames))
+       UNION ALL
+       SELECT 'R', from_name, to_name, from_name || ' → ' || to_name FROM renames),
+     matching AS (
+       SELECT change, name, renamed_to FROM entries
+       WHERE CAST($3 AS text) = '' OR ${inDialect(db, CONTAINS)}),
+     counts AS (
+       SELECT CAST(sum(CASE WHEN change = 'A' THEN 1 ELSE 0 END) AS text) AS added,
+         CAST(sum(CASE WHEN change = 'M' THEN 1 ELSE 0 END) AS text) AS modified,
+         CAST(sum(CASE WHEN change = 'D' THEN 1 ELSE 0 END) AS text) AS deleted,
+         (SELECT CAST(count(*) AS text) FROM renames) AS renamed,
+         (SELECT CAST(count(*) AS text) FROM matching) AS matching
+       FROM changed),
+     page AS (SELECT change, name, renamed_to FROM matching ORDER BY ${order} LIMIT $4 OFFSET $5)
+     SELECT counts.*, page.change, page.name, page.renamed_to
+     FROM counts LEFT JOIN page ON 1 = 1
+     ORDER BY ${order}`,
+    [query.stepId, query.previousStepId, query.search, query.limit, query.offset],
+  );
+  const first = rows[0];
+  return {
+    counts: {
+      added: Number(first?.added ?? 0),
+      modified: Number(first?.modified ?? 0),
+      deleted: Number(first?.deleted ?? 0),
+      renamed: Number(first?.renamed ?? 0),
+      matching: Number(first?.matching ?? 0),
+    },
+    changes: rows.filter((row) => row.change !== null).map((row) => ({
+      change: row.change,
+      name: row.name,
+      renamed_to: row.renamed_to,
+    })),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The pipeline page's per-step figures for a page of executions, in one statement: rows
+ * processed (dpo.execution_step) and changed models (dpo.execution_step_model). A new file so
+ * that the chart's one statement sits beside no other table's.
+ */
+import { inDialect, type Queryable } from "./database.ts";
+
+/** One step of an execution with its rows processed and how many of its models changed. */
+export interface StepMetricsRow {
+  execution_id: string;
+  execution_step_id: string;
+  step_name: string;
+  rows_processed: string | null;
+  /** Added plus modified against the same-named step of the earlier successful run (every model
+   * when it lacks the step), as `dpo executions show` counts them; null when there is none. */
+  changed_models: string | null;
+}
+
+/**
+ * Each step of the given executions, in the order they started, with its changed-model count:
+ * its models whose name and checksum are not in the previous step, one (step, name) key lookup
+ * each, so the cost follows the page's models, never the pipeline's history. The earlier
+ * successful run and its step are found as previousSuccessfulExecutionId and findStepByName do.
+ */
+export async function stepMetricsOfExecutions(
+  db: Queryable,
+  executionIds: readonly string[],
+): Promise<StepMetricsRow[]> {
+  if (executionIds.length === 0) return [];
+  const ids = inDialect(db, {
+    postgres: "SELECT CAST(value AS uuid) FROM jsonb_array_elements_text(CAST($1 AS jsonb))",
+    sqlite: "SELECT value FROM json_each($1)",
+  });
+  return await db.query<StepMetricsRow>(
+    `WITH listed AS (
+       SELECT e.execution_id, e.pipeline, e.started_on FROM dpo.execution e
+       WHERE e.execution_id IN (${ids})),
+     steps AS (
+       SELECT s.execution_step_id, s.execution_id, s.step_name, s.rows_processed,
+         s.started_on, s.created_on,
+         (SELECT p.execution_id FROM dpo.execution p
+          WHERE p.pipeline = listed.pipeline AND p.status = 'COMPLETED'
+            AND p.started_on < listed.started_on
+          ORDER BY p.started_on DESC, p.created_on DESC LIMIT 1) AS previous_execution_id
+       FROM listed JOIN dpo.execution_step s ON s.execution_id = listed.execution_id),
+     paired AS (
+       SELECT steps.*,
+         (SELECT ps.execution_step_id FROM dpo.execution_step ps
+          WHERE ps.execution_id = steps.previous_execution_id
+            AND upper(ps.step_name) = upper(steps.step_name)
+          ORDER BY ps.created_on DESC, ps.execution_step_id DESC LIMIT 1) AS previous_step_id
+       FROM steps)
+     SELECT CAST(paired.execution_id AS text) AS execution_id,
+       CAST(paired.execution_step_id AS text) AS execution_step_id, paired.step_name,
+       CAST(paired.rows_processed AS text) AS rows_processed,
+       CASE WHEN paired.previous_execution_id IS NULL THEN NULL ELSE CAST((
+         SELECT count(*) FROM dpo.execution_step_model m
+         WHERE m.execution_step_id = paired.execution_step_id AND NOT EXISTS (
+           SELECT 1 FROM dpo.execution_step_model pm
+           WHERE pm.execution_step_id = paired.previous_step_id
+             AND pm.model_name = m.model_name AND pm.checksum = m.checksum)) AS text) END
+         AS changed_models
+     FROM paired
+     ORDER BY paired.execution_id, paired.started_on, paired.created_on, paired.execution_step_id`,
+    [JSON.stringify(executionIds)],
+  );
+}
