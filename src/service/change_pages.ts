@@ -5,7 +5,12 @@
  */
 import type { Store } from "../store/database.ts";
 import { previousSuccessfulExecutionId } from "../store/executions.ts";
-import { type ChangeCounts, type ChangePageRow, changeSetPage } from "../store/change_pages.ts";
+import {
+  type ChangeCounts,
+  type ChangePageRow,
+  changeSetPage,
+  withJoinSettings,
+} from "../store/change_pages.ts";
 import { stepMetricsOfExecutions, type StepMetricsRow } from "../store/step_metrics.ts";
 import { findStepByName, listSteps } from "../store/steps.ts";
 import type { ExecutionDetail, StepDetail } from "./history.ts";
@@ -51,7 +56,7 @@ export async function executionChangePage(
     const key = JSON.stringify([query.stepId, previousStepId, search, limit, offset]);
     let found = page.cache?.get(key);
     if (found === undefined) {
-      found = await changeSetPage(store, query);
+      found = await withJoinSettings(store, (db) => changeSetPage(db, query));
       page.cache?.set(key, found);
     }
     const changed = found.counts.added + found.counts.modified;
@@ -71,5 +76,5 @@ export async function stepMetrics(
   store: Store,
   executionIds: readonly string[],
 ): Promise<StepMetricsRow[]> {
-  return await stepMetricsOfExecutions(store, executionIds);
+  return await withJoinSettings(store, (db) => stepMetricsOfExecutions(db, executionIds));
 }
