@@ -66,30 +66,15 @@ const CONTAINS = {
   sqlite: "instr(listed_text, $3) > 0",
 };
 
-/**
- * The counts and one page of a step's change set: added, modified, deleted, then renamed, each
- * by code point (renames by their old name), as `dpo diff` lists them; renames paired as
- * pairRenames pairs them. One statement: the counts come on every row, and on one row with no
- * change when the page is past the end.
- */
-export async function changeSetPage(
-  db: Queryable,
-  query: ChangePageQuery,
-): Promise<{ counts: ChangeCounts; changes: ChangePageRow[] }> {
+// One statement: the changes, the renames paired among them, the listed entries (a pair as one),
+// those matching the search, the counts, and the page; the counts come on every row, and on one
+// row with no change when the page is past the end.
+function changeSetPageStatement(db: Queryable): string {
   const order = `CASE change WHEN 'A' THEN 1 WHEN 'M' THEN 2 WHEN 'D' THEN 3 ELSE 4 END, ${
     codePointOrder(db.dialect, "name")
   }`;
-  const rows = await db.query<
-    ChangePageRow & {
-      added: string;
-      modified: string;
-      deleted: string;
-      renamed: string;
-      matching: string;
-    }
-  >(
-    `WITH changed AS (${inDialect(db, CHANGED)}),
-     renames AS (
+  return `WITH changed AS MATERIALIZED (${inDialect(db, CHANGED)}),
+     renames AS MATERIALIZED (
        SELECT min(CASE WHEN change = 'D' THEN model_name END) AS from_name,
          min(CASE WHEN change = 'A' THEN model_name END) AS to_name
        FROM changed WHERE change IN ('A', 'D') GROUP BY checksum
@@ -103,7 +88,7 @@ export async function changeSetPage(
          AND NOT (change = 'A' AND model_name IN (SELECT to_name FROM renames))
        UNION ALL
        SELECT 'R', from_name, to_name, from_name || ' → ' || to_name FROM renames),
-     matching AS (
+     matching AS MATERIALIZED (
        SELECT change, name, renamed_to FROM entries
        WHERE CAST($3 AS text) = '' OR ${inDialect(db, CONTAINS)}),
      counts AS (
@@ -116,17 +101,32 @@ export async function changeSetPage(
      page AS (SELECT change, name, renamed_to FROM matching ORDER BY ${order} LIMIT $4 OFFSET $5)
      SELECT counts.*, page.change, page.name, page.renamed_to
      FROM counts LEFT JOIN page ON 1 = 1
-     ORDER BY ${order}`,
+     ORDER BY ${order}`;
+}
+
+type CountsText = { [K in keyof ChangeCounts]: string | null };
+
+/**
+ * The counts and one page of a step's change set: added, modified, deleted, then renamed, each
+ * by code point (renames by their old name), as `dpo diff` lists them; renames paired as
+ * pairRenames pairs them.
+ */
+export async function changeSetPage(
+  db: Queryable,
+  query: ChangePageQuery,
+): Promise<{ counts: ChangeCounts; changes: ChangePageRow[] }> {
+  const rows = await db.query<ChangePageRow & CountsText>(
+    changeSetPageStatement(db),
     [query.stepId, query.previousStepId, query.search, query.limit, query.offset],
   );
-  const first = rows[0];
+  const count = (key: keyof ChangeCounts) => Number(rows[0]?.[key] ?? 0);
   return {
     counts: {
-      added: Number(first?.added ?? 0),
-      modified: Number(first?.modified ?? 0),
-      deleted: Number(first?.deleted ?? 0),
-      renamed: Number(first?.renamed ?? 0),
-      matching: Number(first?.matching ?? 0),
+      added: count("added"),
+      modified: count("modified"),
+      deleted: count("deleted"),
+      renamed: count("renamed"),
+      matching: count("matching"),
     },
     changes: rows.filter((row) => row.change !== null).map((row) => ({
       change: row.change,

@@ -21,6 +21,7 @@ export interface StepMetricsRow {
  * its models whose name and checksum are not in the previous step, one (step, name) key lookup
  * each, so the cost follows the page's models, never the pipeline's history. The earlier
  * successful run and its step are found as previousSuccessfulExecutionId and findStepByName do.
+ * MATERIALIZED: SQLite would otherwise flatten the CTEs and look both up again for every model.
  */
 export async function stepMetricsOfExecutions(
   db: Queryable,
@@ -35,7 +36,7 @@ export async function stepMetricsOfExecutions(
     `WITH listed AS (
        SELECT e.execution_id, e.pipeline, e.started_on FROM dpo.execution e
        WHERE e.execution_id IN (${ids})),
-     steps AS (
+     steps AS MATERIALIZED (
        SELECT s.execution_step_id, s.execution_id, s.step_name, s.rows_processed,
          s.started_on, s.created_on,
          (SELECT p.execution_id FROM dpo.execution p
@@ -43,7 +44,7 @@ export async function stepMetricsOfExecutions(
             AND p.started_on < listed.started_on
           ORDER BY p.started_on DESC, p.created_on DESC LIMIT 1) AS previous_execution_id
        FROM listed JOIN dpo.execution_step s ON s.execution_id = listed.execution_id),
-     paired AS (
+     paired AS MATERIALIZED (
        SELECT steps.*,
          (SELECT ps.execution_step_id FROM dpo.execution_step ps
           WHERE ps.execution_id = steps.previous_execution_id
