@@ -73,8 +73,12 @@ function changeSetPageStatement(db: Queryable): string {
   const order = `CASE change WHEN 'A' THEN 1 WHEN 'M' THEN 2 WHEN 'D' THEN 3 ELSE 4 END, ${
     codePointOrder(db.dialect, "name")
   }`;
-  return `WITH changed AS MATERIALIZED (${inDialect(db, CHANGED)}),
-     renames AS MATERIALIZED (
+  // SQLite flattens a CTE into each of its uses unless told (here four joins of the two steps
+  // instead of one); PostgreSQL computes a CTE used more than once once, and before 12 knew no
+  // MATERIALIZED.
+  const once = db.dialect === "sqlite" ? "MATERIALIZED" : "";
+  return `WITH changed AS ${once} (${inDialect(db, CHANGED)}),
+     renames AS ${once} (
        SELECT min(CASE WHEN change = 'D' THEN model_name END) AS from_name,
          min(CASE WHEN change = 'A' THEN model_name END) AS to_name
        FROM changed WHERE change IN ('A', 'D') GROUP BY checksum
@@ -88,7 +92,7 @@ function changeSetPageStatement(db: Queryable): string {
          AND NOT (change = 'A' AND model_name IN (SELECT to_name FROM renames))
        UNION ALL
        SELECT 'R', from_name, to_name, from_name || ' → ' || to_name FROM renames),
-     matching AS MATERIALIZED (
+     matching AS ${once} (
        SELECT change, name, renamed_to FROM entries
        WHERE CAST($3 AS text) = '' OR ${inDialect(db, CONTAINS)}),
      counts AS (

@@ -21,7 +21,8 @@ export interface StepMetricsRow {
  * its models whose name and checksum are not in the previous step, one (step, name) key lookup
  * each, so the cost follows the page's models, never the pipeline's history. The earlier
  * successful run and its step are found as previousSuccessfulExecutionId and findStepByName do.
- * MATERIALIZED: SQLite would otherwise flatten the CTEs and look both up again for every model.
+ * MATERIALIZED on SQLite: it would otherwise flatten the CTEs and look both up again for every
+ * model (150 ms instead of 25 for 50 executions); PostgreSQL before 12 knew no MATERIALIZED.
  */
 export async function stepMetricsOfExecutions(
   db: Queryable,
@@ -32,11 +33,12 @@ export async function stepMetricsOfExecutions(
     postgres: "SELECT CAST(value AS uuid) FROM jsonb_array_elements_text(CAST($1 AS jsonb))",
     sqlite: "SELECT value FROM json_each($1)",
   });
+  const once = db.dialect === "sqlite" ? "MATERIALIZED" : "";
   return await db.query<StepMetricsRow>(
     `WITH listed AS (
        SELECT e.execution_id, e.pipeline, e.started_on FROM dpo.execution e
        WHERE e.execution_id IN (${ids})),
-     steps AS MATERIALIZED (
+     steps AS ${once} (
        SELECT s.execution_step_id, s.execution_id, s.step_name, s.rows_processed,
          s.started_on, s.created_on,
          (SELECT p.execution_id FROM dpo.execution p
@@ -44,7 +46,7 @@ export async function stepMetricsOfExecutions(
             AND p.started_on < listed.started_on
           ORDER BY p.started_on DESC, p.created_on DESC LIMIT 1) AS previous_execution_id
        FROM listed JOIN dpo.execution_step s ON s.execution_id = listed.execution_id),
-     paired AS MATERIALIZED (
+     paired AS ${once} (
        SELECT steps.*,
          (SELECT ps.execution_step_id FROM dpo.execution_step ps
           WHERE ps.execution_id = steps.previous_execution_id
