@@ -4,7 +4,8 @@
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { temporaryFolder } from "../helpers/model_tree.ts";
-import { openStoreUnderTest } from "../helpers/pipeline.ts";
+import { runDpo } from "../helpers/cli.ts";
+import { assertCleanFailure, openStoreUnderTest } from "../helpers/pipeline.ts";
 import { startUi } from "../helpers/ui_server.ts";
 import { browserOpener } from "../../src/ui/open_browser.ts";
 
@@ -84,4 +85,11 @@ Deno.test({
       });
     }
   },
+});
+
+Deno.test("dpo ui --open with --export is a usage error: one serves, the other writes files", async () => {
+  await using store = await openStoreUnderTest("SQLite");
+  await using folder = await temporaryFolder();
+  const result = await runDpo([...store.args, "ui", "--export", `${folder.path}/site`, "--open"]);
+  assertCleanFailure(result, 2, /^error: --open serves the pages, --export writes them: give one/);
 });
