@@ -112,6 +112,37 @@ export interface StepDetail extends Step {
   changedModels: number | null;
 }
 
+/** One entry of a change set as the pages list it: a rename pairs a deleted and an added name. */
+export interface ListedChange {
+  change: ChangeKind | "R";
+  /** The model's name; for a rename, its old name. */
+  name: string;
+  /** For a rename, the new name; otherwise null. */
+  renamedTo: string | null;
+}
+
+/** A step's change counts against the previous step, before renames are paired. */
+export interface ChangeCounts {
+  added: number;
+  modified: number;
+  deleted: number;
+  /** Pairs of one deleted and one added model with the same, otherwise unique, checksum. */
+  renamed: number;
+  /** Listed entries (renamed pairs as one) whose text contains the search. */
+  matching: number;
+}
+
+/** A step's figures as the pipeline page charts them. */
+export interface StepMetrics {
+  executionId: string;
+  stepId: string;
+  stepName: string;
+  rowsProcessed: Count | null;
+  /** Added plus modified against the same-named step of the earlier successful run (every model
+   * when it lacks the step), as `dpo executions show` counts them; null when there is none. */
+  changedModels: Count | null;
+}
+
 /** One execution, its steps, and the earlier successful run they are compared with. */
 export interface ExecutionDetail {
   execution: ExecutionWithTotals;

@@ -4,10 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import type { Store } from "../store/database.ts";
-import { changeSetCache } from "./change_set_cache.ts";
-import { layout } from "./layout.ts";
-import { executionPage, type Links, type Page, pipelinePage, pipelinesPage } from "./pages.ts";
 import { pipelineOverview } from "../service/history.ts";
+import { changePageCache } from "./change_page_cache.ts";
+import { executionPage } from "./execution_page.ts";
+import { layout } from "./layout.ts";
+import type { Links, Page } from "./page_parts.ts";
+import { pipelinePage } from "./pipeline_page.ts";
+import { pipelinesPage } from "./pipelines_page.ts";
 
 /**
  * A pipeline's file name: its name's safe characters (a pipeline name may hold "/", "..",
@@ -25,6 +28,9 @@ export const EXPORT_LINKS: Links = {
   pipeline: (name, page = 1) => encodeURIComponent(pipelineFile(name, page)),
   execution: (executionId, page = 1) =>
     `execution-${executionId}${page === 1 ? "" : `-page-${page}`}.html`,
+  // A model page for every changed model of every execution would be a file each: the export
+  // lists the names without a link.
+  model: () => undefined,
   searchable: false,
 };
 
@@ -35,7 +41,7 @@ export const EXPORT_LINKS: Links = {
 export async function exportPages(store: Store, folder: string): Promise<number> {
   await Deno.mkdir(folder, { recursive: true });
   let written = 0;
-  const cache = changeSetCache();
+  const cache = changePageCache();
   const write = async (file: string, page: Page) => {
     await Deno.writeTextFile(`${folder}/${file}`, layout(page.title, "index.html", page.body).text);
     await Deno.writeTextFile(

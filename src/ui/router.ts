@@ -6,18 +6,32 @@ import { NotFoundError, UsageError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import { parseExecutionId } from "../cli/arguments.ts";
-import type { ChangeSetCache } from "../service/history.ts";
-import { changeSetCache } from "./change_set_cache.ts";
+import { parseStepName } from "../cli/arguments.ts";
+import type { ChangePageCache } from "../service/change_pages.ts";
+import { changePageCache } from "./change_page_cache.ts";
+import { executionPage } from "./execution_page.ts";
 import { CONTENT_SECURITY_POLICY, layout } from "./layout.ts";
-import { executionPage, type Links, type Page, pipelinePage, pipelinesPage } from "./pages.ts";
+import { modelPage } from "./model_page.ts";
+import type { Links, Page } from "./page_parts.ts";
+import { pipelinePage } from "./pipeline_page.ts";
+import { pipelinesPage } from "./pipelines_page.ts";
 
-/** The server's URLs: `/`, `/pipelines/<name>`, `/executions/<id>`, `?page=N`. */
+// A name read from non-UTF-8 bytes may hold a lone surrogate, which encodeURIComponent refuses.
+const segment = (name: string) => encodeURIComponent(name.toWellFormed());
+
+/**
+ * The server's URLs: `/`, `/pipelines/<name>`, `/pipelines/<name>/models/<model>[?step=S]`,
+ * `/executions/<id>`, each with `?page=N`.
+ */
 export const SERVER_LINKS: Links = {
   home: () => "/",
-  pipeline: (name, page = 1) =>
-    `/pipelines/${encodeURIComponent(name)}${page === 1 ? "" : `?page=${page}`}`,
+  pipeline: (name, page = 1) => `/pipelines/${segment(name)}${page === 1 ? "" : `?page=${page}`}`,
   execution: (executionId, page = 1) =>
     `/executions/${executionId}${page === 1 ? "" : `?page=${page}`}`,
+  model: (pipeline, modelName, stepName) =>
+    `/pipelines/${segment(pipeline)}/models/${segment(modelName)}${
+      stepName === undefined ? "" : `?step=${segment(stepName)}`
+    }`,
   searchable: true,
 };
 
@@ -34,15 +48,26 @@ export async function renderPath(
   store: Store,
   links: Links,
   url: URL,
-  cache: ChangeSetCache,
+  cache: ChangePageCache,
 ): Promise<Page | undefined> {
   const page = pageNumber(url.searchParams.get("page"));
-  if (url.pathname === "/") return await pipelinesPage(store, links);
-  const pipeline = url.pathname.match(/^\/pipelines\/([^/]+)$/);
+  const path = url.pathname;
+  if (path === "/") return await pipelinesPage(store, links);
+  const pipeline = path.match(/^\/pipelines\/([^/]+)$/);
   if (pipeline) {
     return await pipelinePage(store, links, { pipeline: decodeURIComponent(pipeline[1]), page });
   }
-  const execution = url.pathname.match(/^\/executions\/([^/]+)$/);
+  const model = path.match(/^\/pipelines\/([^/]+)\/models\/([^/]+)$/);
+  if (model) {
+    const step = url.searchParams.get("step");
+    return await modelPage(store, links, {
+      pipeline: decodeURIComponent(model[1]),
+      modelName: decodeURIComponent(model[2]),
+      stepName: step === null || step === "" ? null : parseStepName(step),
+      page,
+    });
+  }
+  const execution = path.match(/^\/executions\/([^/]+)$/);
   if (execution) {
     return await executionPage(store, links, {
       executionId: parseExecutionId(decodeURIComponent(execution[1])),
@@ -56,7 +81,7 @@ export async function renderPath(
 
 /** The request handler `Deno.serve` calls. */
 export function createHandler(store: Store, log: Log): (request: Request) => Promise<Response> {
-  const cache = changeSetCache();
+  const cache = changePageCache();
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return respond(request, 405, "text/plain; charset=utf-8", "Only GET and HEAD\n", {

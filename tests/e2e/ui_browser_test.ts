@@ -1,6 +1,6 @@
 /**
- * `dpo ui` in a real browser: Debian's chromium, headless, loads the pipelines, pipeline and
- * execution pages; the chart and tables must be in the rendered DOM and the console must stay
+ * `dpo ui` in a real browser: Debian's chromium, headless, loads the pipelines, pipeline,
+ * execution and model pages; the chart and tables must be in the rendered DOM and the console must stay
  * silent (a Content-Security-Policy violation is a console message). A screenshot of the pipeline
  * page is saved in a temporary folder the test leaves behind, and its path printed. scripts/test.sh installs
  * chromium when missing (scripts/lib/ensure_chromium.sh); without it the test is skipped.
@@ -61,14 +61,19 @@ Deno.test({
       return result.stdout.trim();
     };
     const models = `${folder.path}/models`;
-    await writeModels(models, { "<script>a.sql": "1", "b.sql": "2" });
+    await writeModels(models, { "<script>a.sql": "1", "b.sql": "2", "c.sql": "3", "d.sql": "4" });
     const ids: string[] = [];
-    for (const [i, ending] of ["complete", "complete", "fail"].entries()) {
-      if (i > 0) await writeModels(models, { "b.sql": `changed ${i}` });
+    // Two steps an execution, with rows, so that the screenshot shows stacked bars.
+    for (const [i, ending] of ["complete", "complete", "complete", "fail"].entries()) {
+      if (i > 0) await writeModels(models, { "b.sql": `changed ${i}`, [`new${i}.sql`]: "n" });
       const id = await ok(["init-execution"]);
-      const step = await ok(["init-step", id, "load", models, "*.sql"]);
+      const load = await ok(["init-step", id, "load", models, "*.sql"]);
+      await ok(["complete-step", load, "-r", String(1000 + 700 * i)]);
+      const transform = await ok(["init-step", id, "transform", models, "[bc]*.sql"]);
       await ok(
-        ending === "fail" ? ["fail-step", step, "--reason", "boom"] : ["complete-step", step],
+        ending === "fail"
+          ? ["fail-step", transform, "--reason", "boom"]
+          : ["complete-step", transform, "-r", String(400 + 300 * (i % 2))],
       );
       await ok(ending === "fail" ? ["fail-execution", id] : ["complete-execution", id]);
       ids.push(id);
@@ -82,6 +87,10 @@ Deno.test({
         expect: ['<svg class="chart"', "<rect", '<table class="executions"'],
       },
       { path: `executions/${ids[1]}`, expect: ['<table class="steps"', '<table class="changes"'] },
+      {
+        path: `pipelines/nightly/models/${encodeURIComponent("<script>a")}`,
+        expect: ['<table class="model-log"', "&lt;script&gt;a"],
+      },
     ];
     for (const page of pages) {
       const loaded = await chromium(profile, ["--dump-dom", `${ui.url}${page.path}`]);
@@ -95,7 +104,7 @@ Deno.test({
     const screenshot = `${screenshotFolder}/ui-pipeline.png`;
     const shot = await chromium(profile, [
       "--hide-scrollbars",
-      "--window-size=1100,760",
+      "--window-size=1000,1040",
       `--screenshot=${screenshot}`,
       `${ui.url}pipelines/nightly`,
     ]);

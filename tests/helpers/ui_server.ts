@@ -11,13 +11,13 @@ export interface RunningUi {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Starts `dpo <args…> ui --port 0` and waits for the URL it prints on stdout. */
+/** Starts `dpo <args…> ui --port 0 <uiArgs…>` and waits for the URL it prints on stdout. */
 export async function startUi(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; uiArgs?: readonly string[] } = {},
 ): Promise<RunningUi> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args, "ui", "--port", "0"],
+    args: ["run", "-A", "--quiet", MAIN, ...args, "ui", "--port", "0", ...options.uiArgs ?? []],
     cwd: options.cwd,
     env: { DPO_DATABASE_URL: "", DPO_PIPELINE: "", PGPASSWORD: "", ...options.env },
     stdin: "null",

@@ -13,11 +13,15 @@ export function registerUi(program: Command, cli: CliContext): void {
     )
     .option("--port <n>", `the port (0: any free one)`, String(DEFAULT_PORT))
     .option("--host <address>", "the address to listen on (the pages have no login)", "127.0.0.1")
+    .option("--open", "open the pages in the browser (xdg-open, open or start)")
     .option("--export <dir>", "write the pages as files into this folder instead of serving")
-    .action(async (options: { port: string; host: string; export?: string }) => {
+    .action(async (options: { port: string; host: string; open?: boolean; export?: string }) => {
       const port = parsePort(options.port);
       const hostname = options.host.trim();
       if (options.export !== undefined) {
+        if (options.open) {
+          throw new UsageError("--open serves the pages, --export writes them: give one of them");
+        }
         const folder = options.export;
         const { exportPages } = await import("../../ui/export.ts");
         const written = await cli.withStore((store) => exportPages(store, folder));
@@ -31,9 +35,12 @@ export function registerUi(program: Command, cli: CliContext): void {
         );
       }
       const { serveUi } = await import("../../ui/server.ts");
-      await cli.withStore((store) =>
-        serveUi(store, { hostname, port, log: cli.log, onListen: (url) => cli.print(url) })
-      );
+      const { openInBrowser } = await import("../../ui/open_browser.ts");
+      const onListen = (url: string) => {
+        cli.print(url);
+        if (options.open) openInBrowser(url, cli.log);
+      };
+      await cli.withStore((store) => serveUi(store, { hostname, port, log: cli.log, onListen }));
     });
 }
 
