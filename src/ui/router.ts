@@ -80,7 +80,10 @@ export async function renderPath(
 }
 
 /** The request handler `Deno.serve` calls. */
-export function createHandler(store: Store, log: Log): (request: Request) => Promise<Response> {
+export function createHandler(
+  store: Store,
+  { log, describeError }: { log: Log; describeError(error: unknown): string },
+): (request: Request) => Promise<Response> {
   const cache = changePageCache();
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
@@ -106,7 +109,7 @@ export function createHandler(store: Store, log: Log): (request: Request) => Pro
         ? "The store could not answer: see dpo ui's log"
         : (error as Error).message;
       if (status === 500) {
-        log.error(`${request.method} ${url.pathname}: ${(error as Error).message}`);
+        log.error(`${request.method} ${url.pathname}: ${describeError(error)}`);
       }
       return json
         ? respond(request, status, "application/json", JSON.stringify({ error: message }))

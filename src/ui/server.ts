@@ -12,12 +12,14 @@ export interface ServeOptions {
   log: Log;
   /** Called once with the URL the server answers on. */
   onListen(url: string): void;
+  /** The one line the log says for a failure of the store (the CLI words the store's errors). */
+  describeError(error: unknown): string;
 }
 
 /** Serves the pages until SIGINT or SIGTERM, then lets open requests finish and returns. */
 export async function serveUi(store: Store, options: ServeOptions): Promise<void> {
   const stop = new AbortController();
-  const server = listen(options, stop.signal, createHandler(store, options.log));
+  const server = listen(options, stop.signal, createHandler(store, options));
   // SIGINT and SIGTERM stop the server: open requests finish and the store is closed (exit 0).
   const giveBack = stopOnInterrupt(() => stop.abort());
   try {

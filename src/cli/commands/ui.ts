@@ -40,7 +40,15 @@ export function registerUi(program: Command, cli: CliContext): void {
         cli.print(url);
         if (options.open) openInBrowser(url, cli.log);
       };
-      await cli.withStore((store) => serveUi(store, { hostname, port, log: cli.log, onListen }));
+      const { wordStoreError } = await import("../store_errors.ts");
+      const target = cli.target();
+      const describeError = (error: unknown) => {
+        const worded = wordStoreError(error, target);
+        return worded instanceof Error ? worded.message : String(worded);
+      };
+      await cli.withStore((store) =>
+        serveUi(store, { hostname, port, log: cli.log, onListen, describeError })
+      );
     });
 }
 
