@@ -149,9 +149,10 @@ add_runtime_variant() {
   cp -R "$repo_root/main.ts" "$repo_root/src" "$repo_root/migrations" "$repo_root/deno.json" \
     "$repo_root/deno.lock" "$app/"
   cp "$repo_root/scripts/warm_image_caches.ts" "$app/warm_caches.ts"
-  # The worker is loaded with new URL(), outside the static graph: cache it explicitly.
+  # The worker, and the PostgreSQL store with its npm driver, are loaded by computed URLs,
+  # outside main.ts's static graph (src/lazy_import.ts): cache them explicitly.
   (cd "$app" && DENO_DIR="$app/deno-dir" DENO_NO_UPDATE_CHECK=1 "$deno_path" install --quiet \
-    --frozen --entrypoint main.ts src/files/hash_worker.ts >&2) ||
+    --frozen --entrypoint main.ts src/files/hash_worker.ts src/store/postgres_store.ts >&2) ||
     die "deno install --frozen failed: the module graph could not be cached"
   # Keep only the npm packages: the other caches are keyed by this folder's path, which the
   # image does not have. The WARMUP command refills them at /app.

@@ -13,8 +13,8 @@
 #   --allow-env                  DPO_DATABASE_URL, PGPASSWORD and friends
 #   --allow-net                  a PostgreSQL server anywhere
 #   --include migrations         read at run time from new URL("../../migrations/", import.meta.url)
-#   --include src/files/hash_worker.ts
-#                                a Worker's module is not part of the static module graph
+#   --include src                the hashing worker and the modules imported by computed URLs
+#                                (src/lazy_import.ts) are not part of main.ts's static graph
 # (migrations/ holds PostgreSQL's files and, in migrations/sqlite/, the embedded store's.)
 # The embedded store is node:sqlite, built into the runtime: nothing else to embed.
 set -euo pipefail
@@ -36,8 +36,7 @@ mkdir -p "$(dirname "$output")"
 deno compile --frozen \
   --allow-read --allow-write --allow-env --allow-net \
   --include migrations \
-  --include src/files/hash_worker.ts \
-  --include src/cli/commands \
+  --include src \
   --output "$output" \
   main.ts
 

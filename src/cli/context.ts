@@ -5,6 +5,7 @@ import type { Store } from "../store/database.ts";
 import { parseSeconds } from "./arguments.ts";
 import { DEFAULT_PIPELINE, type GlobalOptions, PIPELINE_ENV } from "./command_line.ts";
 import { UsageError } from "../errors.ts";
+import { importLazily } from "../lazy_import.ts";
 
 export type { GlobalOptions };
 
@@ -55,10 +56,16 @@ export class CliContext {
     };
     // Loaded on first use: the drivers behind it would slow down --help, --version and usage
     // errors, which never open a store.
-    const { withStore } = await import("../store/connect.ts");
+    const { withStore } = await importLazily<typeof import("../store/connect.ts")>(
+      "../store/connect.ts",
+      import.meta.url,
+    );
     return await withStore(target, settings, work).catch(async (error) => {
       // The store says what failed; the words, flags included, are the CLI's.
-      const { wordStoreError } = await import("./store_errors.ts");
+      const { wordStoreError } = await importLazily<typeof import("./store_errors.ts")>(
+        "./store_errors.ts",
+        import.meta.url,
+      );
       throw wordStoreError(error, target);
     });
   }

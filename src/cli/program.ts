@@ -2,18 +2,9 @@
 import { Command, CommandLineError } from "./parser.ts";
 import { type CommandLine, declareProgram, globalOptionsOf, prepareArgv } from "./command_line.ts";
 import { CliContext } from "./context.ts";
+import { importLazily } from "../lazy_import.ts";
 /** A command module's entry: it declares its commands on the program. */
 type Register = (program: Command, cli: CliContext) => void;
-
-/**
- * Imports a command module by a computed URL. Deno builds the module graph of every import it
- * can read in the source, dynamic ones included, before the first line runs: with literal
- * specifiers here, each command paid for loading the graphs of all the others (measured: ~4 ms
- * of a light command's ~45). `deno compile` gets them with `--include src/cli/commands`.
- */
-function loadCommandModule<Module>(path: string): Promise<Module> {
-  return import(new URL(path, import.meta.url).href);
-}
 
 /**
  * Every command module, in help order, with the command names (and aliases) it declares. Only
@@ -24,105 +15,128 @@ const COMMAND_MODULES: { names: readonly string[]; load: () => Promise<Register>
   {
     names: ["init-execution"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/init_execution.ts")>(
+      (await importLazily<typeof import("./commands/init_execution.ts")>(
         "./commands/init_execution.ts",
+        import.meta.url,
       )).registerInitExecution,
   },
   {
     names: ["get-last-successful-execution"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/get_last_successful_execution.ts")>(
+      (await importLazily<typeof import("./commands/get_last_successful_execution.ts")>(
         "./commands/get_last_successful_execution.ts",
+        import.meta.url,
       )).registerGetLastSuccessfulExecution,
   },
   {
     names: ["get-execution-completion-timestamp", "get-execution-last-updated-timestamp"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/get_execution_completion_timestamp.ts")>(
+      (await importLazily<typeof import("./commands/get_execution_completion_timestamp.ts")>(
         "./commands/get_execution_completion_timestamp.ts",
+        import.meta.url,
       )).registerGetExecutionCompletionTimestamp,
   },
   {
     names: ["init-step", "persist-models"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/init_step.ts")>("./commands/init_step.ts"))
+      (await importLazily<typeof import("./commands/init_step.ts")>(
+        "./commands/init_step.ts",
+        import.meta.url,
+      ))
         .registerInitStep,
   },
   {
     names: ["compare-step-models"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/compare_step_models.ts")>(
+      (await importLazily<typeof import("./commands/compare_step_models.ts")>(
         "./commands/compare_step_models.ts",
+        import.meta.url,
       )).registerCompareStepModels,
   },
   {
     names: ["complete-step"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/complete_step.ts")>(
+      (await importLazily<typeof import("./commands/complete_step.ts")>(
         "./commands/complete_step.ts",
+        import.meta.url,
       )).registerCompleteStep,
   },
   {
     names: ["complete-execution"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/complete_execution.ts")>(
+      (await importLazily<typeof import("./commands/complete_execution.ts")>(
         "./commands/complete_execution.ts",
+        import.meta.url,
       )).registerCompleteExecution,
   },
   {
     names: ["fail-step", "fail-execution"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/fail.ts")>("./commands/fail.ts"))
+      (await importLazily<typeof import("./commands/fail.ts")>(
+        "./commands/fail.ts",
+        import.meta.url,
+      ))
         .registerFailCommands,
   },
   {
     names: ["diff"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/diff.ts")>("./commands/diff.ts"))
+      (await importLazily<typeof import("./commands/diff.ts")>(
+        "./commands/diff.ts",
+        import.meta.url,
+      ))
         .registerDiff,
   },
   {
     names: ["executions"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/executions.ts")>(
+      (await importLazily<typeof import("./commands/executions.ts")>(
         "./commands/executions.ts",
+        import.meta.url,
       )).registerExecutions,
   },
   {
     names: ["prune"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/prune.ts")>("./commands/prune.ts"))
+      (await importLazily<typeof import("./commands/prune.ts")>(
+        "./commands/prune.ts",
+        import.meta.url,
+      ))
         .registerPrune,
   },
   {
     names: ["log"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/log.ts")>("./commands/log.ts"))
+      (await importLazily<typeof import("./commands/log.ts")>("./commands/log.ts", import.meta.url))
         .registerLog,
   },
   {
     names: ["compare-models"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/compare_models.ts")>(
+      (await importLazily<typeof import("./commands/compare_models.ts")>(
         "./commands/compare_models.ts",
+        import.meta.url,
       )).registerCompareModels,
   },
   {
     names: ["db"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/db.ts")>("./commands/db.ts")).registerDb,
+      (await importLazily<typeof import("./commands/db.ts")>("./commands/db.ts", import.meta.url))
+        .registerDb,
   },
   {
     names: ["ui"],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/ui.ts")>("./commands/ui.ts")).registerUi,
+      (await importLazily<typeof import("./commands/ui.ts")>("./commands/ui.ts", import.meta.url))
+        .registerUi,
   },
   // Lists every command: never loaded alone.
   {
     names: [],
     load: async () =>
-      (await loadCommandModule<typeof import("./commands/completions.ts")>(
+      (await importLazily<typeof import("./commands/completions.ts")>(
         "./commands/completions.ts",
+        import.meta.url,
       )).registerCompletions,
   },
 ];

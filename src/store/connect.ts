@@ -6,6 +6,7 @@ import type { StoreTarget } from "../config.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
 import { isAtRevision, upgrade } from "./migrate.ts";
+import { importLazily } from "../lazy_import.ts";
 
 export interface OpenOptions {
   connectTimeoutSeconds: number;
@@ -34,7 +35,10 @@ export async function withStore<T>(
     return await work(store);
   } catch (error) {
     // Loaded only on this path: a command that succeeds never needs it.
-    const { asStoreError } = await import("./store_error.ts");
+    const { asStoreError } = await importLazily<typeof import("./store_error.ts")>(
+      "./store_error.ts",
+      import.meta.url,
+    );
     throw asStoreError(error, options.statementTimeoutSeconds);
   } finally {
     await store?.close().catch(() => {});
@@ -44,9 +48,15 @@ export async function withStore<T>(
 async function openStore(target: StoreTarget, options: OpenOptions): Promise<Store> {
   if (target.kind === "sqlite") {
     // Loaded on demand: neither store pays for the other's driver.
-    const { openSqliteStore } = await import("./sqlite_store.ts");
+    const { openSqliteStore } = await importLazily<typeof import("./sqlite_store.ts")>(
+      "./sqlite_store.ts",
+      import.meta.url,
+    );
     if (options.migrateEmbedded !== false && !fileExists(target.path)) {
-      const { createSqliteStore } = await import("./sqlite_creation.ts");
+      const { createSqliteStore } = await importLazily<typeof import("./sqlite_creation.ts")>(
+        "./sqlite_creation.ts",
+        import.meta.url,
+      );
       await createSqliteStore(target.path, {
         busyTimeoutSeconds: options.connectTimeoutSeconds,
         log: options.log,
@@ -59,7 +69,10 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
       log: options.log,
     });
   }
-  const { openPostgresStore } = await import("./postgres_store.ts");
+  const { openPostgresStore } = await importLazily<typeof import("./postgres_store.ts")>(
+    "./postgres_store.ts",
+    import.meta.url,
+  );
   return await openPostgresStore({
     settings: target.settings,
     connectTimeoutSeconds: options.connectTimeoutSeconds,

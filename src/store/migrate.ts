@@ -9,11 +9,14 @@ import type { Log } from "../log.ts";
 import type { Dialect, Queryable, Store } from "./database.ts";
 import { loadMigrations, type Migration, migrationNames } from "./migration_files.ts";
 import { isoText } from "./sql_text.ts";
+import { importLazily } from "../lazy_import.ts";
 
 // The lock and the Python tool's adoption are loaded only when a PostgreSQL schema is migrated
 // or inspected: every command opens its store through this module, few of them migrate.
-const lockModule = () => import("./migration_lock.ts");
-const adoptionModule = () => import("./python_adoption.ts");
+const lockModule = () =>
+  importLazily<typeof import("./migration_lock.ts")>("./migration_lock.ts", import.meta.url);
+const adoptionModule = () =>
+  importLazily<typeof import("./python_adoption.ts")>("./python_adoption.ts", import.meta.url);
 
 /** Whether dpo ships a migration of this revision ("0002") or name ("0002_…"). */
 export function isKnownRevision(dialect: Dialect, revision: string): boolean {
