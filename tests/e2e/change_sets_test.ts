@@ -19,8 +19,8 @@ Deno.test("compare-step-models and compare-models print the seed's answer, and -
   onEachStore(async (store) => {
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
-    const { e1 } = await recordFirstRun(dpo, models.path);
-    const { e2, l2 } = await recordSecondRun(dpo, models.path);
+    const { e1 } = await recordFirstRun(dpo, store, models.path);
+    const { e2, l2 } = await recordSecondRun(store, models.path);
 
     // The seed's answer is still added and modified only; --name-status adds the deletions.
     assertEquals(await dpo.line(["compare-step-models", l2, e1]), "B Z a");
@@ -50,8 +50,8 @@ Deno.test("diff compares any two executions both ways, every step of either or o
   onEachStore(async (store) => {
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
-    const { e1 } = await recordFirstRun(dpo, models.path);
-    const { e2 } = await recordSecondRun(dpo, models.path);
+    const { e1 } = await recordFirstRun(dpo, store, models.path);
+    const { e2 } = await recordSecondRun(store, models.path);
 
     assertEquals(await dpo.run(["diff", e1, e2]), {
       code: 0,
@@ -103,8 +103,8 @@ Deno.test("diff prints the reverse direction, one step named in any case, nothin
   await using store = await openStoreUnderTest("PostgreSQL");
   await using models = await temporaryFolder();
   const dpo = dpoOn(store);
-  const { e1 } = await recordFirstRun(dpo, models.path);
-  const { e2 } = await recordSecondRun(dpo, models.path);
+  const { e1 } = await recordFirstRun(dpo, store, models.path);
+  const { e2 } = await recordSecondRun(store, models.path);
 
   assertEquals(await dpo.run(["diff", e2, e1]), {
     code: 0,

@@ -27,8 +27,8 @@ Deno.test("executions lists runs newest first, as JSON and as an aligned table, 
   onEachStore(async (store) => {
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
-    const { completedRun } = await recordFirstRun(dpo, models.path);
-    const { e2 } = await recordSecondRun(dpo, models.path);
+    const { completedRun } = await recordFirstRun(dpo, store, models.path);
+    const { e2 } = await recordSecondRun(store, models.path);
 
     const history = await dpo.read(["executions"]);
     assertEquals(masked(history), [
@@ -100,8 +100,8 @@ Deno.test("executions show lists each step with how many models changed since th
   onEachStore(async (store) => {
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
-    const { e1 } = await recordFirstRun(dpo, models.path);
-    const { e2, l2, x2 } = await recordSecondRun(dpo, models.path);
+    const { e1 } = await recordFirstRun(dpo, store, models.path);
+    const { e2, l2, x2 } = await recordSecondRun(store, models.path);
 
     const show = await dpo.read(["executions", "show", e2]);
     assertEquals(masked(show), {
@@ -161,7 +161,7 @@ Deno.test("executions show of a first run has nothing to compare with and keeps 
   onEachStore(async (store) => {
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
-    const { e1, l1, t1 } = await recordFirstRun(dpo, models.path);
+    const { e1, l1, t1 } = await recordFirstRun(dpo, store, models.path);
 
     const show = await dpo.json(["executions", "show", e1]);
     assert(show.stdout.includes(`"rows_processed":${MAX_ROWS},"changed_models":null}`));

@@ -23,7 +23,10 @@ import {
   SHOW_RIGHT_ALIGNED,
   tableOf,
 } from "../helpers/text_tables.ts";
-import { checksRendering, onEachStore } from "../helpers/recorded_runs.ts";
+import { arrangeInProcess, checksRendering, onEachStore } from "../helpers/recorded_runs.ts";
+import { recordModels } from "../helpers/integration_store.ts";
+import { completeExecution, failExecution, startExecution } from "../../src/service/executions.ts";
+import { failStep } from "../../src/service/steps.ts";
 
 /** A completed run e1, then run e2 whose LOAD step s2 failed, then e2 failed; their JSON. */
 async function recordFailedRun(dpo: DpoOnStore, root: string) {
@@ -118,7 +121,18 @@ Deno.test("failing a failed record again only warns, and completing it, adding a
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
     const root = models.path;
-    const { e1, e2, s2 } = await recordFailedRun(dpo, root);
+    await writeModels(root, { "transform/t.sql": "select 't';\n" });
+    const { e1, e2, s2 } = await arrangeInProcess(store, async (service) => {
+      const e1 = await startExecution(service, { pipeline: "default" });
+      await completeExecution(service, e1);
+      const e2 = await startExecution(service, { pipeline: "default" });
+      const s2 = await recordModels(service, { executionId: e2, stepName: "load" }, {
+        "a.sql": "select 'a';\n",
+      });
+      await failStep(service, s2, "disk full: /var/lib");
+      await failExecution(service, e2, "LOAD failed");
+      return { e1, e2, s2 };
+    });
 
     const before = await snapshotRows(store);
     assertQuiet(

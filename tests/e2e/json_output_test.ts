@@ -47,7 +47,7 @@ Deno.test("init-execution, init-step and a first compare-step-models print their
     assertEquals(init2, { execution_id: e2, pipeline: "default" });
   }));
 
-Deno.test("complete-step and complete-execution print the ended record as JSON, exact beyond 2^53, and log their summary as before, on PostgreSQL and on SQLite", () =>
+Deno.test("complete-step and complete-execution print the ended record as JSON, exact beyond 2^53, and log their summary as before, also for a run with a step in progress, on PostgreSQL and on SQLite", () =>
   onEachStore(async (store) => {
     await using models = await temporaryFolder();
     const dpo = dpoOn(store);
@@ -103,6 +103,17 @@ Deno.test("complete-step and complete-execution print the ended record as JSON, 
       `<log> - dpo - INFO - Completed Execution: ${e1}; Started On: <time>; Completed On: ` +
         "<time>; Execution Time: <duration>; Steps Processed: 2.\n",
     );
+
+    // The long option, and a run completed while one of its steps is still in progress.
+    const e2 = await dpo.line(["init-execution"]);
+    const l2 = await dpo.line(["init-step", e2, "LOAD", root, "load/*.sql"]);
+    assertMatch(l2, UUID);
+    await dpo.line(["init-step", e2, "export", root, "transform/*.sql"]);
+    assertQuiet(
+      await dpo.run(["complete-step", l2, "--rows-processed", "5"]),
+      /Rows Processed: 5\.\n$/,
+    );
+    assertQuiet(await dpo.run(["complete-execution", e2]), /Steps Processed: 2\.\n$/);
   }));
 
 Deno.test("get-last-successful-execution and get-execution-completion-timestamp print the completed run, as text and as JSON, on PostgreSQL and on SQLite", () =>

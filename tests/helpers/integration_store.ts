@@ -45,6 +45,22 @@ export interface IntegrationStore {
 const quietLog = recordingLog();
 
 /**
+ * dpo's store in-process on a PostgreSQL URL (libpq's PG* variables ignored) or a SQLite file,
+ * as a command opens it; close it when done.
+ */
+export async function openStoreAt(kind: StoreKind, urlOrPath: string): Promise<Store> {
+  if (kind === "SQLite") {
+    return openSqliteStore({ path: urlOrPath, busyTimeoutSeconds: 10, log: quietLog });
+  }
+  return await openPostgresStore({
+    settings: parsePostgresUrl(urlOrPath, () => undefined),
+    connectTimeoutSeconds: 10,
+    statementTimeoutSeconds: 60,
+    log: quietLog,
+  });
+}
+
+/**
  * A migrated store: a PostgreSQL database collated by ICU en-US (where code-point order differs
  * from the locale's) opened through dpo's postgres.js store, or a SQLite file in a temporary folder.
  */
@@ -63,12 +79,7 @@ async function openPostgres(): Promise<Omit<IntegrationStore, "kind">> {
   const db = await createTestDatabase({ collation: "icu-en-US" });
   let store: Store;
   try {
-    store = await openPostgresStore({
-      settings: parsePostgresUrl(db.url, () => undefined),
-      connectTimeoutSeconds: 10,
-      statementTimeoutSeconds: 60,
-      log: quietLog,
-    });
+    store = await openStoreAt("PostgreSQL", db.url);
   } catch (error) {
     await db[Symbol.asyncDispose]();
     throw error;
@@ -89,11 +100,7 @@ async function openSqlite(): Promise<Omit<IntegrationStore, "kind">> {
   const folder = await temporaryFolder();
   let store: Store;
   try {
-    store = openSqliteStore({
-      path: `${folder.path}/dpo.sqlite`,
-      busyTimeoutSeconds: 10,
-      log: quietLog,
-    });
+    store = await openStoreAt("SQLite", `${folder.path}/dpo.sqlite`);
   } catch (error) {
     await folder[Symbol.asyncDispose]();
     throw error;

@@ -2,6 +2,10 @@
  * Runs recorded through the CLI for the history tests (executions, show, diff, compare), and the
  * way those tests run one scenario on PostgreSQL and SQLite at once.
  */
+import { completeExecution, startExecution } from "../../src/service/executions.ts";
+import { completeStep, recordStep } from "../../src/service/steps.ts";
+import type { Store } from "../../src/store/database.ts";
+import { openStoreAt, recordingLog } from "./integration_store.ts";
 import { writeModels } from "./model_tree.ts";
 import type { DpoOnStore, Json } from "./json_output.ts";
 import { MAX_ROWS } from "./json_output.ts";
@@ -43,6 +47,37 @@ export const FIRST_RUN_MODELS = {
   "transform/t2.sql": "select 2;\n",
 };
 
+/**
+ * Runs `arrange` on the e2e store opened in-process, as a command would open it, and closes it:
+ * rows that a test only needs to exist are written at the cost of a function call rather than a
+ * dpo process each. What the commands print while recording is checked by json_output_test.ts.
+ */
+export async function arrangeInProcess<T>(
+  store: StoreUnderTest,
+  arrange: (service: Store) => Promise<T>,
+): Promise<T> {
+  const location = store.kind === "PostgreSQL"
+    ? store.args[0]
+    : store.args[1].replace(/^sqlite:/, "");
+  const service = await openStoreAt(store.kind, location);
+  try {
+    return await arrange(service);
+  } finally {
+    await service.close();
+  }
+}
+
+/** Records a step of the models under `root` that `pattern` matches; its id. */
+async function recordStepOf(
+  service: Store,
+  step: { executionId: string; stepName: string },
+  root: string,
+  pattern: string,
+): Promise<string> {
+  const options = { ...step, basePath: root, patterns: [pattern] };
+  return (await recordStep(service, options, recordingLog())).stepId;
+}
+
 /** The first run's ids, and what complete-execution printed as JSON for it. */
 export interface FirstRun {
   e1: string;
@@ -53,17 +88,35 @@ export interface FirstRun {
 
 /**
  * Run 1, completed: LOAD with 4 models and MAX_ROWS rows, TRANSFORM with 2 and no row count.
- * Writes the models under `root`.
+ * Writes the models under `root`; records in-process, then completes the run through dpo, whose
+ * JSON the history must repeat.
  */
-export async function recordFirstRun(dpo: DpoOnStore, root: string): Promise<FirstRun> {
+export async function recordFirstRun(
+  dpo: DpoOnStore,
+  store: StoreUnderTest,
+  root: string,
+): Promise<FirstRun> {
   await writeModels(root, FIRST_RUN_MODELS);
-  const e1 = await dpo.line(["init-execution"]);
-  const l1 = await dpo.line(["init-step", e1, "load", root, "load/*.sql"]);
-  const t1 = await dpo.line(["init-step", e1, "transform", root, "transform/*.sql"]);
-  await dpo.json(["complete-step", l1, "-r", MAX_ROWS]);
-  await dpo.json(["complete-step", t1]);
-  const completedRun = (await dpo.json(["complete-execution", e1])).doc;
-  return { e1, l1, t1, completedRun };
+  const ids = await arrangeInProcess(store, async (service) => {
+    const e1 = await startExecution(service, { pipeline: "default" });
+    const l1 = await recordStepOf(
+      service,
+      { executionId: e1, stepName: "load" },
+      root,
+      "load/*.sql",
+    );
+    const t1 = await recordStepOf(
+      service,
+      { executionId: e1, stepName: "transform" },
+      root,
+      "transform/*.sql",
+    );
+    await completeStep(service, l1, BigInt(MAX_ROWS));
+    await completeStep(service, t1, null);
+    return { e1, l1, t1 };
+  });
+  const completedRun = (await dpo.json(["complete-execution", ids.e1])).doc;
+  return { ...ids, completedRun };
 }
 
 /** The second run's ids. */
@@ -74,10 +127,10 @@ export interface SecondRun {
 }
 
 /**
- * Run 2 after recordFirstRun(), completed: B edited, _x deleted, Z and a added; no TRANSFORM
- * step; LOAD completed with 5 rows; a new EXPORT step left IN_PROGRESS.
+ * Run 2 after recordFirstRun(), completed, recorded in-process: B edited, _x deleted, Z and a
+ * added; no TRANSFORM step; LOAD completed with 5 rows; a new EXPORT step left IN_PROGRESS.
  */
-export async function recordSecondRun(dpo: DpoOnStore, root: string): Promise<SecondRun> {
+export async function recordSecondRun(store: StoreUnderTest, root: string): Promise<SecondRun> {
   await Deno.remove(`${root}/load/_x.sql`);
   await writeModels(root, {
     "load/B.sql": "select 'B, edited';\n",
@@ -85,12 +138,24 @@ export async function recordSecondRun(dpo: DpoOnStore, root: string): Promise<Se
     "load/a.sql": "select 'a';\n",
     "export/e1.sql": "select 'e1';\n",
   });
-  const e2 = await dpo.line(["init-execution"]);
-  const l2 = await dpo.line(["init-step", e2, "LOAD", root, "load/*.sql"]);
-  const x2 = await dpo.line(["init-step", e2, "export", root, "export/*.sql"]);
-  await dpo.json(["complete-step", l2, "--rows-processed", "5"]);
-  await dpo.json(["complete-execution", e2]);
-  return { e2, l2, x2 };
+  return await arrangeInProcess(store, async (service) => {
+    const e2 = await startExecution(service, { pipeline: "default" });
+    const l2 = await recordStepOf(
+      service,
+      { executionId: e2, stepName: "LOAD" },
+      root,
+      "load/*.sql",
+    );
+    const x2 = await recordStepOf(
+      service,
+      { executionId: e2, stepName: "export" },
+      root,
+      "export/*.sql",
+    );
+    await completeStep(service, l2, 5n);
+    await completeExecution(service, e2);
+    return { e2, l2, x2 };
+  });
 }
 
 /** The change set of run 2's LOAD against run 1's. */
