@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dpo's test command: ./scripts/test.sh [extra `deno test` args, e.g. --filter NAME]
+# dpo's test command: ./scripts/test.sh [test files] [extra `deno test` args, e.g. --filter NAME]
 #
 # Installs the pinned deno if needed, starts a throwaway PostgreSQL cluster on a free loopback
 # port and a PgBouncer in transaction mode in front of it, runs `deno test` with their
@@ -34,6 +34,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 start_test_servers "$cluster_dir"
 
+# Test files or folders given: only those; otherwise the whole suite under tests/.
+targets=(tests/)
+for arg in "$@"; do
+  if [[ "$arg" != -* && -e "$arg" ]]; then
+    targets=()
+    break
+  fi
+done
 status=0
-deno test -A --frozen tests/ "$@" || status=$?
+deno test -A --frozen "${targets[@]}" "$@" || status=$?
 exit "$status"

@@ -76,7 +76,11 @@ export class CliContext {
     // Loaded on first use: the drivers behind it would slow down --help, --version and usage
     // errors, which never open a store.
     const { withStore } = await import("../store/connect.ts");
-    return await withStore(target, settings, work);
+    return await withStore(target, settings, work).catch(async (error) => {
+      // The store says what failed; the words, flags included, are the CLI's.
+      const { wordStoreError } = await import("./store_errors.ts");
+      throw wordStoreError(error, target);
+    });
   }
 
   /**

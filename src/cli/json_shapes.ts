@@ -1,46 +1,53 @@
-/** The JSON documents `--format json` prints; README.md documents each shape. */
-import type { ChangeSet, StepDiff } from "../service/compare.ts";
-import type { ExecutionDetail } from "../service/history.ts";
-import type { ExecutionRow } from "../store/executions.ts";
-import type { StepRow } from "../store/steps.ts";
+/**
+ * The JSON documents `--format json` prints; README.md documents each shape. Their keys are the
+ * Python tool's snake_case, a contract: the domain's camelCase values are mapped here.
+ */
+import type {
+  ChangeSet,
+  Count,
+  ExecutionDetail,
+  ExecutionWithTotals,
+  Step,
+  StepDiff,
+} from "../domain.ts";
 
-// int8 values arrive as exact text; JSON.rawJSON (ES2025, in Deno's V8, not yet in its TS lib)
-// writes them as JSON numbers without passing through a float: 9223372036854775807 stays exact.
+// Counts are bigints; JSON.rawJSON (ES2025, in Deno's V8, not yet in its TS lib) writes them as
+// JSON numbers without passing through a float: 9223372036854775807 stays exact.
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
-function integer(text: string | null): unknown {
-  return text === null ? null : rawJSON(text);
+function integer(count: Count | null): unknown {
+  return count === null ? null : rawJSON(String(count));
 }
 
 /** An execution. */
-export function executionJson(execution: ExecutionRow) {
+export function executionJson(execution: ExecutionWithTotals) {
   return {
-    execution_id: execution.execution_id,
+    execution_id: execution.executionId,
     pipeline: execution.pipeline,
     status: execution.status,
-    started_on: execution.started_on,
-    completed_on: execution.completed_on,
-    execution_time_ms: integer(execution.execution_time_ms),
-    failure_reason: execution.failure_reason,
-    steps: integer(execution.step_count),
-    models: integer(execution.model_count),
-    rows_processed: integer(execution.rows_processed),
+    started_on: execution.startedOn,
+    completed_on: execution.completedOn,
+    execution_time_ms: integer(execution.executionTimeMs),
+    failure_reason: execution.failureReason,
+    steps: integer(execution.stepCount),
+    models: integer(execution.modelCount),
+    rows_processed: integer(execution.rowsProcessed),
   };
 }
 
 /** A step. */
-export function stepJson(step: StepRow) {
+export function stepJson(step: Step) {
   return {
-    step_id: step.execution_step_id,
-    execution_id: step.execution_id,
-    step_name: step.step_name,
+    step_id: step.stepId,
+    execution_id: step.executionId,
+    step_name: step.stepName,
     status: step.status,
-    started_on: step.started_on,
-    completed_on: step.completed_on,
-    execution_time_ms: integer(step.execution_time_ms),
-    failure_reason: step.failure_reason,
-    models: integer(step.model_count),
-    rows_processed: integer(step.rows_processed),
+    started_on: step.startedOn,
+    completed_on: step.completedOn,
+    execution_time_ms: integer(step.executionTimeMs),
+    failure_reason: step.failureReason,
+    models: integer(step.modelCount),
+    rows_processed: integer(step.rowsProcessed),
   };
 }
 
@@ -73,8 +80,8 @@ export function diffJson(from: string, to: string, diffs: StepDiff[]) {
 export function executionDetailJson(detail: ExecutionDetail) {
   return {
     ...executionJson(detail.execution),
-    previous_execution_id: detail.previous_execution_id,
-    steps: detail.steps.map((s) => ({ ...stepJson(s), changed_models: s.changed_models })),
+    previous_execution_id: detail.previousExecutionId,
+    steps: detail.steps.map((s) => ({ ...stepJson(s), changed_models: s.changedModels })),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Text renderings for people: git-style change lines and aligned tables. */
-import type { ChangeSet } from "../service/compare.ts";
+import type { ChangeSet } from "../domain.ts";
 import { compareCodePoints } from "./json_shapes.ts";
 
 /**

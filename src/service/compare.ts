@@ -1,27 +1,14 @@
 /** The question dpo answers: which models changed since a previous execution. */
+import type { ChangeSet, ModelChange, Rename, StepDiff } from "../domain.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
-import { changedModelNames, type ModelChangeRow, modelChanges } from "../store/step_models.ts";
+import { changedModelNames, modelChanges } from "../store/step_models.ts";
 import { findStepByName, findStepName, listSteps } from "../store/steps.ts";
 import { requireExecution } from "./executions.ts";
 import { unknownStep } from "./steps.ts";
 
-/** A model found under a new name with the checksum an old name had. */
-export interface Rename {
-  from: string;
-  to: string;
-}
-
-/** A step's models against the previous execution's, by kind of change. */
-export interface ChangeSet {
-  added: string[];
-  modified: string[];
-  deleted: string[];
-  /** Deleted and added models paired by an unambiguous checksum; in neither list above. */
-  renamed: Rename[];
-  unchanged: number;
-}
+export type { ChangeSet, Rename } from "../domain.ts";
 
 interface CompareOptions {
   stepId: string;
@@ -84,11 +71,6 @@ export async function compareExecutionModels(
   );
 }
 
-/** One step's changes from execution A to execution B. */
-export interface StepDiff extends ChangeSet {
-  stepName: string;
-}
-
 /**
  * Compares any two executions step by step (each step name of either, or only `stepName`):
  * what B added, modified and deleted relative to A.
@@ -101,7 +83,7 @@ export async function diffExecutions(
   await requireExecution(store, options.toExecutionId);
   const stepNames = new Set<string>();
   for (const id of [options.fromExecutionId, options.toExecutionId]) {
-    for (const step of await listSteps(store, id)) stepNames.add(step.step_name.toUpperCase());
+    for (const step of await listSteps(store, id)) stepNames.add(step.stepName.toUpperCase());
   }
   const wanted = options.stepName === undefined
     ? [...stepNames].sort()
@@ -133,10 +115,10 @@ async function previousStepOf(
   if (!step) return await unknownStep(store, options.stepId);
   if (options.previousExecutionId === null) return null;
   await requireExecution(store, options.previousExecutionId);
-  const previousStepId = await findStepByName(store, options.previousExecutionId, step.step_name);
+  const previousStepId = await findStepByName(store, options.previousExecutionId, step.stepName);
   if (previousStepId === undefined) {
     log.warn(
-      `Execution "${options.previousExecutionId}" has no step "${step.step_name}": ` +
+      `Execution "${options.previousExecutionId}" has no step "${step.stepName}": ` +
         "every model counts as changed",
     );
   }
@@ -165,7 +147,7 @@ function toChangeSet(result: Changes): ChangeSet {
  * cannot say which is the moved one, so ambiguous pairs stay a deletion and an addition.
  * In the order of the old names (the changes come sorted by code point).
  */
-export function pairRenames(changes: readonly ModelChangeRow[]): Rename[] {
+export function pairRenames(changes: readonly ModelChange[]): Rename[] {
   const byChecksum = new Map<string, { deleted: string[]; added: string[] }>();
   for (const change of changes) {
     if (change.checksum === undefined || change.change === "M") continue;

@@ -1,25 +1,26 @@
 /** The one rule for ending an execution or a step as COMPLETED or FAILED. */
+import type { FinalStatus, Status } from "../domain.ts";
 import { ConflictError } from "../errors.ts";
 
-/** What an end command did: `unchanged` says it had already ended that way. */
-export interface Ending<Row> {
-  row: Row;
+/** What an end command did: the record as stored, and `unchanged` when it had already ended so. */
+export interface Ending<Record> {
+  record: Record;
   unchanged: boolean;
 }
 
 /**
- * Settles an attempt to end a record: the row it produced, or (when it had already ended) the
- * same ending again, which changes nothing, or the other ending, which is a conflict.
+ * Settles an attempt to end a record: the record it produced, or (when it had already ended)
+ * the same ending again, which changes nothing, or the other ending, which is a conflict.
  */
-export async function settleEnding<Row extends { status: string }>(attempt: {
+export async function settleEnding<Record extends { status: Status }>(attempt: {
   what: string;
-  wanted: "COMPLETED" | "FAILED";
-  ended: Row | undefined;
-  current: () => Promise<Row>;
-}): Promise<Ending<Row>> {
-  if (attempt.ended) return { row: attempt.ended, unchanged: false };
-  const row = await attempt.current();
-  if (row.status === attempt.wanted) return { row, unchanged: true };
+  wanted: FinalStatus;
+  ended: Record | undefined;
+  current: () => Promise<Record>;
+}): Promise<Ending<Record>> {
+  if (attempt.ended) return { record: attempt.ended, unchanged: false };
+  const record = await attempt.current();
+  if (record.status === attempt.wanted) return { record, unchanged: true };
   throw new ConflictError(
     attempt.wanted === "COMPLETED"
       ? `${attempt.what} has failed and cannot be completed: start a new execution`

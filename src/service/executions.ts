@@ -1,8 +1,8 @@
 /** The workflows on whole executions: start, find the last good one, its time, end. */
+import type { Execution, ExecutionWithTotals, Outcome, Timestamp } from "../domain.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Queryable, Store } from "../store/database.ts";
 import * as executions from "../store/executions.ts";
-import type { ExecutionRow, ExecutionState } from "../store/executions.ts";
 import { findStepName } from "../store/steps.ts";
 import { type Ending, settleEnding } from "./endings.ts";
 
@@ -32,48 +32,34 @@ export async function lastSuccessfulExecution(
 }
 
 /**
- * When the execution completed (empty when it has not), or the database's current time when
+ * When the execution completed (null when it has not), or the database's current time when
  * there is no previous execution (`executionId` null), as the Python tool did.
  */
 export async function executionCompletionTimestamp(
   store: Store,
   executionId: string | null,
-): Promise<string> {
+): Promise<Timestamp | null> {
   if (executionId === null) return await executions.databaseNow(store);
   const execution = await requireExecution(store, executionId);
-  return execution.status === "COMPLETED" ? execution.completed_on ?? "" : "";
+  return execution.status === "COMPLETED" ? execution.completedOn : null;
 }
 
-/** Completes an execution; a failed one cannot be completed. */
-export async function completeExecution(
+/**
+ * Ends an execution as the outcome says: a failed one cannot be completed, a completed one
+ * cannot fail (and is then never the last successful one); the same ending again changes
+ * nothing.
+ */
+export async function endExecution(
   store: Store,
   executionId: string,
-): Promise<Ending<ExecutionRow>> {
+  outcome: Outcome,
+): Promise<Ending<ExecutionWithTotals>> {
   return await store.transaction(async (tx) =>
     settleEnding({
       what: `Execution "${executionId}"`,
-      wanted: "COMPLETED",
-      ended: await executions.endExecution(tx, executionId, { status: "COMPLETED" }),
-      current: () => requireExecutionTotals(tx, executionId),
-    })
-  );
-}
-
-/** Marks an execution FAILED with a reason; it is then never the last successful one. */
-export async function failExecution(
-  store: Store,
-  executionId: string,
-  reason: string | null,
-): Promise<Ending<ExecutionRow>> {
-  return await store.transaction(async (tx) =>
-    settleEnding({
-      what: `Execution "${executionId}"`,
-      wanted: "FAILED",
-      ended: await executions.endExecution(tx, executionId, {
-        status: "FAILED",
-        failureReason: reason,
-      }),
-      current: () => requireExecutionTotals(tx, executionId),
+      wanted: outcome.status,
+      ended: await executions.markExecutionEnded(tx, executionId, outcome),
+      current: () => requireExecutionWithTotals(tx, executionId),
     })
   );
 }
@@ -83,17 +69,17 @@ export async function requireExecution(
   store: Queryable,
   executionId: string,
   options: { forUpdate?: boolean } = {},
-): Promise<ExecutionState> {
-  const execution = await executions.findExecutionState(store, executionId, options);
+): Promise<Execution> {
+  const execution = await executions.findExecution(store, executionId, options);
   return execution ?? await unknownExecution(store, executionId);
 }
 
 /** The execution with its totals, or a NotFoundError naming it. */
-export async function requireExecutionTotals(
+export async function requireExecutionWithTotals(
   store: Queryable,
   executionId: string,
-): Promise<ExecutionRow> {
-  const execution = await executions.findExecution(store, executionId);
+): Promise<ExecutionWithTotals> {
+  const execution = await executions.findExecutionWithTotals(store, executionId);
   return execution ?? await unknownExecution(store, executionId);
 }
 
@@ -105,17 +91,17 @@ async function unknownExecution(db: Queryable, executionId: string): Promise<nev
   const step = await findStepName(db, executionId);
   const hint = step === undefined
     ? ""
-    : `that id is step ${step.step_name} of execution "${step.execution_id}"; `;
+    : `that id is step ${step.stepName} of execution "${step.executionId}"; `;
   throw new NotFoundError(
     `Execution "${executionId}" does not exist: ${hint}use an id printed by init-execution`,
   );
 }
 
 /** Refuses to add steps to an execution that has ended. */
-export function assertExecutionOpen(execution: ExecutionState): void {
+export function assertExecutionOpen(execution: Execution): void {
   if (execution.status === "COMPLETED" || execution.status === "FAILED") {
     throw new ConflictError(
-      `Execution "${execution.execution_id}" is already ${execution.status.toLowerCase()}: ` +
+      `Execution "${execution.executionId}" is already ${execution.status.toLowerCase()}: ` +
         "start a new one with init-execution",
     );
   }

@@ -1,39 +1,32 @@
 /** The run history: executions of a pipeline, and one execution's steps in detail. */
+import type {
+  ChangeSet,
+  Execution,
+  ExecutionDetail,
+  ExecutionWithTotals,
+  PipelineSummary,
+  StepDetail,
+} from "../domain.ts";
 import type { Store } from "../store/database.ts";
 import {
   type ExecutionFilter,
-  type ExecutionRow,
-  type ExecutionState,
-  listExecutionDurations,
   listExecutions,
-  listPipelines,
-  type PipelineSummary,
   previousSuccessfulExecutionId,
 } from "../store/executions.ts";
-import { type ChangeSet, changeSetBetween } from "./compare.ts";
+import { listExecutionDurations, listPipelines } from "../store/pipelines.ts";
 import { modelChanges } from "../store/step_models.ts";
-import { findStepByName, listSteps, type StepRow } from "../store/steps.ts";
-import { requireExecutionTotals } from "./executions.ts";
+import { findStepByName, listSteps } from "../store/steps.ts";
+import { changeSetBetween } from "./compare.ts";
+import { requireExecutionWithTotals } from "./executions.ts";
+
+export type { ExecutionFilter } from "../store/executions.ts";
 
 /** A pipeline's executions, newest first. */
 export async function executionHistory(
   store: Store,
   filter: ExecutionFilter,
-): Promise<ExecutionRow[]> {
+): Promise<ExecutionWithTotals[]> {
   return await listExecutions(store, filter);
-}
-
-/** A step with how many of its models changed against the run before its execution. */
-export interface StepDetail extends StepRow {
-  /** Added plus modified, or null when there is no earlier successful run to compare with. */
-  changed_models: number | null;
-}
-
-/** One execution, its steps, and the earlier successful run they are compared with. */
-export interface ExecutionDetail {
-  execution: ExecutionRow;
-  previous_execution_id: string | null;
-  steps: StepDetail[];
 }
 
 /** An execution with each step's duration, models, rows and changes since the run before it. */
@@ -41,21 +34,21 @@ export async function executionDetail(
   store: Store,
   executionId: string,
 ): Promise<ExecutionDetail> {
-  const execution = await requireExecutionTotals(store, executionId);
+  const execution = await requireExecutionWithTotals(store, executionId);
   const previousId = await previousSuccessfulExecutionId(store, executionId) ?? null;
   const steps: StepDetail[] = [];
   for (const step of await listSteps(store, executionId)) {
     let changed: number | null = null;
     if (previousId !== null) {
-      const previousStep = await findStepByName(store, previousId, step.step_name);
-      const result = await modelChanges(store, step.execution_step_id, previousStep ?? null, {
+      const previousStep = await findStepByName(store, previousId, step.stepName);
+      const result = await modelChanges(store, step.stepId, previousStep ?? null, {
         deletions: false,
       });
       changed = result.changes.length;
     }
-    steps.push({ ...step, changed_models: changed });
+    steps.push({ ...step, changedModels: changed });
   }
-  return { execution, previous_execution_id: previousId, steps };
+  return { execution, previousExecutionId: previousId, steps };
 }
 
 /** Every pipeline with its newest execution and how its last runs ended, by name. */
@@ -68,7 +61,7 @@ export async function executionTimeline(
   store: Store,
   pipeline: string,
   limit: number,
-): Promise<ExecutionState[]> {
+): Promise<Execution[]> {
   return await listExecutionDurations(store, pipeline, limit);
 }
 
@@ -98,23 +91,23 @@ export async function executionChanges(
   executionId: string,
   cache?: ChangeSetCache,
 ): Promise<ExecutionChanges> {
-  const execution = await requireExecutionTotals(store, executionId);
+  const execution = await requireExecutionWithTotals(store, executionId);
   const previousId = await previousSuccessfulExecutionId(store, executionId) ?? null;
   const steps: StepDetail[] = [];
   const changeSets = new Map<string, ChangeSet>();
   for (const step of await listSteps(store, executionId)) {
     const previousStepId = previousId === null
       ? null
-      : await findStepByName(store, previousId, step.step_name) ?? null;
-    const key = `${step.execution_step_id} ${previousStepId}`;
+      : await findStepByName(store, previousId, step.stepName) ?? null;
+    const key = `${step.stepId} ${previousStepId}`;
     let changeSet = cache?.get(key);
     if (changeSet === undefined) {
-      changeSet = await changeSetBetween(store, step.execution_step_id, previousStepId);
+      changeSet = await changeSetBetween(store, step.stepId, previousStepId);
       cache?.set(key, changeSet);
     }
-    changeSets.set(step.execution_step_id, changeSet);
+    changeSets.set(step.stepId, changeSet);
     const changed = changeSet.added.length + changeSet.modified.length;
-    steps.push({ ...step, changed_models: previousId === null ? null : changed });
+    steps.push({ ...step, changedModels: previousId === null ? null : changed });
   }
-  return { detail: { execution, previous_execution_id: previousId, steps }, changeSets };
+  return { detail: { execution, previousExecutionId: previousId, steps }, changeSets };
 }

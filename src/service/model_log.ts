@@ -1,24 +1,19 @@
 /** Why a model counts as changed: its history (`dpo log`) and compare's `--explain`. */
+import type { ChangeKind, ChangeSet, ModelVersion, Status, Timestamp } from "../domain.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
-import {
-  checksumsOfModels,
-  type ModelChange,
-  modelChanges,
-  type ModelVersion,
-  modelVersions,
-} from "../store/step_models.ts";
-import { findExecutionState } from "../store/executions.ts";
+import { checksumsOfModels, modelChanges, modelVersions } from "../store/step_models.ts";
+import { findExecution } from "../store/executions.ts";
 import { findStepByName, findStepName } from "../store/steps.ts";
-import { type ChangeSet, pairRenames } from "./compare.ts";
+import { pairRenames } from "./compare.ts";
 
 /** One execution in which a model was added, modified, renamed or deleted. */
 export interface ModelEvent {
-  change: ModelChange | "R";
+  change: ChangeKind | "R";
   executionId: string;
-  status: string;
-  startedOn: string;
-  completedOn: string | null;
+  status: Status;
+  startedOn: Timestamp;
+  completedOn: Timestamp | null;
   stepName: string;
   stepId: string;
   /** The checksum in the step before (null: absent) and in this step (null: deleted). */
@@ -51,20 +46,20 @@ export async function modelLog(
   const previousOfStep = new Map<string, ModelVersion>();
   const events: ModelEvent[] = [];
   for (const version of versions) {
-    const stepName = version.step_name.toUpperCase();
+    const stepName = version.stepName.toUpperCase();
     const previous = previousOfStep.get(stepName);
     previousOfStep.set(stepName, version);
     const before = previous?.checksum ?? null;
     if (before === version.checksum) continue;
-    const change: ModelChange = before === null ? "A" : version.checksum === null ? "D" : "M";
+    const change: ChangeKind = before === null ? "A" : version.checksum === null ? "D" : "M";
     events.push({
       change,
-      executionId: version.execution_id,
-      status: version.execution_status,
-      startedOn: version.started_on,
-      completedOn: version.completed_on,
+      executionId: version.executionId,
+      status: version.executionStatus,
+      startedOn: version.startedOn,
+      completedOn: version.completedOn,
       stepName,
-      stepId: version.step_id,
+      stepId: version.stepId,
       before,
       after: version.checksum,
       ...(change === "M" ? {} : await renameOf(store, options.modelName, version, previous)),
@@ -77,7 +72,7 @@ export async function modelLog(
 function latestStepPerExecution(versions: ModelVersion[]): ModelVersion[] {
   const latest = new Map<string, ModelVersion>();
   for (const version of versions) {
-    latest.set(`${version.execution_id}/${version.step_name.toUpperCase()}`, version);
+    latest.set(`${version.executionId}/${version.stepName.toUpperCase()}`, version);
   }
   return [...latest.values()];
 }
@@ -89,7 +84,7 @@ async function renameOf(
   previous: ModelVersion | undefined,
 ): Promise<Partial<ModelEvent>> {
   if (previous === undefined) return {};
-  const { changes } = await modelChanges(store, version.step_id, previous.step_id, {
+  const { changes } = await modelChanges(store, version.stepId, previous.stepId, {
     checksums: true,
   });
   const rename = pairRenames(changes).find((r) => r.from === modelName || r.to === modelName);
@@ -102,14 +97,14 @@ async function renameOf(
 /** Why one model of a change set counts: what it was compared with, and for how long it held. */
 export interface Explanation {
   model: string;
-  change: ModelChange | "R";
+  change: ChangeKind | "R";
   /** The previous execution and its same-named step (null: none, every model is added). */
   previousExecutionId: string | null;
   previousStepId: string | null;
   before: string | null;
   now: string | null;
   /** The earliest successful execution since which `before` had been unchanged. */
-  stableSince: { executionId: string; completedOn: string | null } | null;
+  stableSince: { executionId: string; completedOn: Timestamp | null } | null;
   renamedFrom?: string;
 }
 
@@ -127,11 +122,11 @@ export async function explainChanges(
   // The history that counts is the previous execution's pipeline's.
   const pipeline = options.previousExecutionId === null
     ? ""
-    : (await findExecutionState(store, options.previousExecutionId))!.pipeline;
+    : (await findExecution(store, options.previousExecutionId))!.pipeline;
   const previousStepId = options.previousExecutionId === null
     ? null
-    : await findStepByName(store, options.previousExecutionId, step.step_name) ?? null;
-  const entries: { model: string; change: ModelChange | "R"; renamedFrom?: string }[] = [
+    : await findStepByName(store, options.previousExecutionId, step.stepName) ?? null;
+  const entries: { model: string; change: ChangeKind | "R"; renamedFrom?: string }[] = [
     ...changes.added.map((model) => ({ model, change: "A" as const })),
     ...changes.modified.map((model) => ({ model, change: "M" as const })),
     ...changes.deleted.map((model) => ({ model, change: "D" as const })),
@@ -157,7 +152,7 @@ export async function explainChanges(
         : await stableSince(
           store,
           { pipeline, previousExecutionId: options.previousExecutionId },
-          { modelName: previousName, stepName: step.step_name, checksum: before },
+          { modelName: previousName, stepName: step.stepName, checksum: before },
         ),
     });
   }
@@ -171,10 +166,10 @@ async function stableSince(
 ): Promise<Explanation["stableSince"]> {
   const versions = latestStepPerExecution(
     await modelVersions(store, { pipeline: options.pipeline, ...model }),
-  ).filter((v) => v.execution_status === "COMPLETED");
-  const end = versions.findIndex((v) => v.execution_id === options.previousExecutionId);
+  ).filter((v) => v.executionStatus === "COMPLETED");
+  const end = versions.findIndex((v) => v.executionId === options.previousExecutionId);
   if (end === -1) return null;
   let first = end;
   while (first > 0 && versions[first - 1].checksum === model.checksum) first--;
-  return { executionId: versions[first].execution_id, completedOn: versions[first].completed_on };
+  return { executionId: versions[first].executionId, completedOn: versions[first].completedOn };
 }

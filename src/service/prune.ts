@@ -1,17 +1,19 @@
 /** Retention: deletes whole old executions in short batches, keeping every baseline. */
+import { asTimestamp, type PrunableExecution, type Timestamp } from "../domain.ts";
 import { DatabaseError } from "../errors.ts";
 import type { Store } from "../store/database.ts";
 import {
-  awaitPruneTurn,
   databaseNow,
-  deleteExecution,
-  endExecution,
-  findExecutionState,
+  findExecution,
   lastSuccessfulExecutionId,
+  markExecutionEnded,
+} from "../store/executions.ts";
+import {
+  awaitPruneTurn,
+  deleteExecution,
   listPrunableExecutions,
   mayDeleteRows,
-  type PrunableExecution,
-} from "../store/executions.ts";
+} from "../store/prune.ts";
 import { deleteModelsOfExecution } from "../store/step_models.ts";
 import { deleteStepsOfExecution } from "../store/steps.ts";
 
@@ -34,7 +36,7 @@ export interface PruneOptions {
 export interface PruneResult {
   dryRun: boolean;
   /** The cut-off as an ISO 8601 time, or null without --older-than. */
-  startedBefore: string | null;
+  startedBefore: Timestamp | null;
   executions: PrunableExecution[];
   totals: { executions: number; steps: number; modelRows: number };
 }
@@ -53,8 +55,9 @@ export async function prune(store: Store, options: PruneOptions): Promise<PruneR
     : Temporal.Instant.from(await databaseNow(store))
       .subtract({ seconds: options.olderThan.seconds });
   // Written as dpo writes every time: UTC, to the microsecond, no fraction when it is zero.
-  const startedBefore = cutOff?.toString({ timeZone: "UTC", smallestUnit: "microsecond" })
-    .replace(".000000+", "+") ?? null;
+  const startedBefore = cutOff === null ? null : asTimestamp(
+    cutOff.toString({ timeZone: "UTC", smallestUnit: "microsecond" }).replace(".000000+", "+"),
+  );
   const selected = await listPrunableExecutions(store, {
     pipeline: options.pipeline,
     keepLast: options.keepLast,
@@ -70,8 +73,8 @@ export async function prune(store: Store, options: PruneOptions): Promise<PruneR
   if (options.dryRun) {
     result.totals = {
       executions: selected.length,
-      steps: selected.reduce((sum, e) => sum + Number(e.step_count), 0),
-      modelRows: selected.reduce((sum, e) => sum + Number(e.model_count), 0),
+      steps: selected.reduce((sum, e) => sum + Number(e.stepCount), 0),
+      modelRows: selected.reduce((sum, e) => sum + Number(e.modelCount), 0),
     };
     return result;
   }
@@ -111,16 +114,16 @@ async function pruneExecution(
 ): Promise<{ execution: boolean; steps: number; modelRows: number } | null> {
   const stillPrunable = await store.transaction(async (tx) => {
     await awaitPruneTurn(tx);
-    const current = await findExecutionState(tx, execution.execution_id, { forUpdate: true });
+    const current = await findExecution(tx, execution.executionId, { forUpdate: true });
     if (current === undefined) return false;
     // Completed since it was selected (or before): it may be the baseline now, so look again.
     if (current.status === "COMPLETED") {
-      return await lastSuccessfulExecutionId(tx, current.pipeline) !== current.execution_id;
+      return await lastSuccessfulExecutionId(tx, current.pipeline) !== current.executionId;
     }
     if (current.status !== "FAILED") {
-      await endExecution(tx, current.execution_id, {
+      await markExecutionEnded(tx, current.executionId, {
         status: "FAILED",
-        failureReason: `pruned: unfinished since ${execution.started_on}`,
+        failureReason: `pruned: unfinished since ${execution.startedOn}`,
       });
     }
     return true;
@@ -130,14 +133,14 @@ async function pruneExecution(
   for (;;) {
     const deleted = await store.transaction(async (tx) => {
       await awaitPruneTurn(tx);
-      return await deleteModelsOfExecution(tx, execution.execution_id, batchRows);
+      return await deleteModelsOfExecution(tx, execution.executionId, batchRows);
     });
     modelRows += deleted;
     if (deleted < batchRows) break;
   }
   return await store.transaction(async (tx) => {
     await awaitPruneTurn(tx);
-    const steps = await deleteStepsOfExecution(tx, execution.execution_id);
-    return { execution: await deleteExecution(tx, execution.execution_id), steps, modelRows };
+    const steps = await deleteStepsOfExecution(tx, execution.executionId);
+    return { execution: await deleteExecution(tx, execution.executionId), steps, modelRows };
   });
 }

@@ -1,14 +1,14 @@
-/** The workflows on steps: record a step's model checksums, complete it. */
+/** The workflows on steps: record a step's model checksums, end it. */
 import { yieldToPendingSignals } from "../interrupts.ts";
 import { NotFoundError } from "../errors.ts";
 import type { HashProgress } from "../files/hash_pool.ts";
 import { nameModels } from "../files/model_names.ts";
 import type { Log } from "../log.ts";
+import type { Step, StepOutcome } from "../domain.ts";
 import type { Queryable, Store } from "../store/database.ts";
-import { findExecutionState, markExecutionInProgress } from "../store/executions.ts";
+import { findExecution, markExecutionInProgress } from "../store/executions.ts";
 import { insertStepModels, type StepModels } from "../store/step_models.ts";
 import * as steps from "../store/steps.ts";
-import type { StepRow } from "../store/steps.ts";
 import { assertExecutionOpen, requireExecution } from "./executions.ts";
 import { type Ending, settleEnding } from "./endings.ts";
 
@@ -60,40 +60,27 @@ export async function recordStep(
   return { stepId, stepName, modelCount: models.names.length };
 }
 
-/** Completes a step with its row count; a failed step cannot be completed. */
-export async function completeStep(
+/**
+ * Ends a step as the outcome says (completed with its row count, or failed and why): a failed
+ * step cannot be completed, a completed one cannot fail; the same ending again changes nothing.
+ */
+export async function endStep(
   store: Store,
   stepId: string,
-  rowsProcessed: bigint | null,
-): Promise<Ending<StepRow>> {
+  outcome: StepOutcome,
+): Promise<Ending<Step>> {
   return await store.transaction(async (tx) =>
     settleEnding({
       what: `Step "${stepId}"`,
-      wanted: "COMPLETED",
-      ended: await steps.endStep(tx, stepId, { status: "COMPLETED", rowsProcessed }),
-      current: () => requireStep(tx, stepId),
-    })
-  );
-}
-
-/** Marks a step FAILED with a reason. */
-export async function failStep(
-  store: Store,
-  stepId: string,
-  reason: string | null,
-): Promise<Ending<StepRow>> {
-  return await store.transaction(async (tx) =>
-    settleEnding({
-      what: `Step "${stepId}"`,
-      wanted: "FAILED",
-      ended: await steps.endStep(tx, stepId, { status: "FAILED", failureReason: reason }),
+      wanted: outcome.status,
+      ended: await steps.markStepEnded(tx, stepId, outcome),
       current: () => requireStep(tx, stepId),
     })
   );
 }
 
 /** The step, or a NotFoundError naming it. */
-export async function requireStep(db: Queryable, stepId: string): Promise<StepRow> {
+export async function requireStep(db: Queryable, stepId: string): Promise<Step> {
   return await steps.findStep(db, stepId) ?? await unknownStep(db, stepId);
 }
 
@@ -172,7 +159,7 @@ async function listModels(
  * execution id pasted where a step id belongs). The extra lookup is made only on this error path.
  */
 export async function unknownStep(db: Queryable, stepId: string): Promise<never> {
-  const execution = await findExecutionState(db, stepId);
+  const execution = await findExecution(db, stepId);
   const hint = execution === undefined
     ? ""
     : `that id is an execution of pipeline "${execution.pipeline}"; `;

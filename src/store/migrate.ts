@@ -1,38 +1,31 @@
 /**
- * Applies and reverts migrations; the statements on dpo.schema_migrations live here, and what
- * differs between PostgreSQL and SQLite (the lock, the catalog, the version table) sits in
- * CATALOGS below.
+ * Applies and reverts migrations as dbmate does, one SQL file each, all of a run in one
+ * transaction; the statements on dpo.schema_migrations live here, and what differs between
+ * PostgreSQL and SQLite (the lock, the catalog, the version table) sits in CATALOGS below. A
+ * database the Python tool created is adopted on its first upgrade (python_adoption.ts).
  */
-import { ConflictError, DatabaseError, UsageError } from "../errors.ts";
+import { asTimestamp, type Revision } from "../domain.ts";
 import type { Log } from "../log.ts";
 import type { Dialect, Queryable, Store } from "./database.ts";
-import {
-  ALEMBIC_REVISIONS,
-  loadAdoptions,
-  loadMigrations,
-  type Migration,
-  migrationNames,
-} from "./migration_files.ts";
+import { loadMigrations, type Migration, migrationNames } from "./migration_files.ts";
 import { isoText } from "./sql_text.ts";
 
-/** The state of one migration in a database. */
-export interface MigrationStatus {
-  name: string;
-  appliedOn: string | null;
-  note: string | null;
+// The lock and the Python tool's adoption are loaded only when a PostgreSQL schema is migrated
+// or inspected: every command opens its store through this module, few of them migrate.
+const lockModule = () => import("./migration_lock.ts");
+const adoptionModule = () => import("./python_adoption.ts");
+
+/** Whether dpo ships a migration of this revision ("0002") or name ("0002_…"). */
+export function isKnownRevision(dialect: Dialect, revision: string): boolean {
+  return revisionIndex(loadMigrations(dialect), revision) !== -1;
 }
 
-// One key for every dpo process: concurrent upgrades queue behind it. The lock is
-// transaction-scoped, so it also works through a transaction-pooling PgBouncer.
-const MIGRATION_LOCK_KEY = 4_740_019_311;
-const ADOPTED_FROM_PYTHON = "adopted from the Python DPO at alembic revision";
-
-/** Brings the database to `target` ("head" or a revision), adopting a Python-tool database. */
+/** Brings the database to `target` ("head" or a known revision), adopting a Python-tool one. */
 export async function upgrade(store: Store, target: string, log: Log): Promise<string[]> {
   const migrations = loadMigrations(store.dialect);
   const targetIndex = target === "head"
     ? migrations.length - 1
-    : findRevision(migrations, target, "db upgrade");
+    : requireRevision(migrations, target);
   const appliedNames = await store.transaction(async (tx) => {
     await CATALOGS[tx.dialect].lockMigrations(tx, log);
     const applied = await readOrCreateVersionTable(tx, migrations, log);
@@ -66,11 +59,12 @@ export async function isAtRevision(store: Queryable, target: string): Promise<bo
   return wanted.every((name) => applied.has(name));
 }
 
-/** Reverts migrations down to `target`: a revision, "-N" steps or "base" (removes everything). */
+/**
+ * Reverts migrations down to `target`: a known revision, "-N" steps or "base" (removes
+ * everything, the Python tool's version table included).
+ */
 export async function downgrade(store: Store, target: string, log: Log): Promise<string[]> {
   const migrations = loadMigrations(store.dialect);
-  // Checked first: an unknown revision is a usage error even when there is nothing to revert.
-  if (target !== "base" && !/^-\d+$/.test(target)) findRevision(migrations, target, "db downgrade");
   let droppedAlembicTable = false;
   const revertedNames = await store.transaction(async (tx) => {
     await CATALOGS[tx.dialect].lockMigrations(tx, log);
@@ -99,7 +93,7 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
 }
 
 /** Every migration with when it was applied (null when pending), oldest first. */
-export async function history(store: Queryable): Promise<MigrationStatus[]> {
+export async function revisionHistory(store: Queryable): Promise<Revision[]> {
   const migrations = loadMigrations(store.dialect);
   const rows = await versionTableExists(store)
     ? await store.query<{ version: string; applied_on: string; note: string | null }>(
@@ -109,22 +103,29 @@ export async function history(store: Queryable): Promise<MigrationStatus[]> {
     )
     : [];
   const byName = new Map(rows.map((row) => [row.version, row]));
-  return migrations.map((m) => ({
-    name: m.name,
-    appliedOn: byName.get(m.name)?.applied_on ?? null,
-    note: byName.get(m.name)?.note ?? null,
-  }));
+  return migrations.map((m) => {
+    const row = byName.get(m.name);
+    return {
+      name: m.name,
+      appliedOn: row === undefined ? null : asTimestamp(row.applied_on),
+      note: row?.note ?? null,
+    };
+  });
 }
 
-/** The newest applied migration, the Python tool's revision when not yet adopted, or null. */
-export async function currentRevision(store: Queryable): Promise<string | null> {
+/**
+ * The newest applied migration, or (before dpo's version table exists) the Python tool's alembic
+ * revision; both null on an empty database.
+ */
+export async function currentRevision(
+  store: Queryable,
+): Promise<{ migration: string | null; alembic: string | null }> {
   if (await versionTableExists(store)) {
     const applied = await appliedNames(store);
     const names = migrationNames(store.dialect);
-    return names.filter((name) => applied.has(name)).at(-1) ?? null;
+    return { migration: names.filter((name) => applied.has(name)).at(-1) ?? null, alembic: null };
   }
-  const alembic = await CATALOGS[store.dialect].alembicRevision(store);
-  return alembic === null ? null : `alembic ${alembic} (Python DPO; run "dpo db upgrade" to adopt)`;
+  return { migration: null, alembic: await CATALOGS[store.dialect].alembicRevision(store) };
 }
 
 /** The name of the newest migration dpo ships (the same on both stores). */
@@ -147,7 +148,7 @@ interface Catalog {
 
 const CATALOGS: Record<Dialect, Catalog> = {
   postgres: {
-    lockMigrations: lockPostgresMigrations,
+    lockMigrations: async (tx, log) => (await lockModule()).lockPostgresMigrations(tx, log),
     versionTableExists: async (db) => {
       const [{ exists }] = await db.query<{ exists: boolean }>(
         "SELECT to_regclass('dpo.schema_migrations') IS NOT NULL AS exists",
@@ -166,7 +167,7 @@ const CATALOGS: Record<Dialect, Catalog> = {
         note text
       )`);
     },
-    alembicRevision: postgresAlembicRevision,
+    alembicRevision: async (db) => (await adoptionModule()).alembicRevision(db),
     dropEmptySchema: dropEmptyPostgresSchema,
   },
   sqlite: {
@@ -194,78 +195,6 @@ const CATALOGS: Record<Dialect, Catalog> = {
   },
 };
 
-/**
- * Takes the migration lock for the rest of the transaction. A process that has to wait says who
- * it waits for; a wait longer than lock_timeout (--statement-timeout) fails naming the holder.
- */
-async function lockPostgresMigrations(tx: Queryable, log: Log): Promise<void> {
-  const [{ locked }] = await tx.query<{ locked: boolean }>(
-    "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked",
-    [MIGRATION_LOCK_KEY],
-  );
-  if (locked) return;
-  const holder = await migrationLockHolder(tx);
-  const heldBy = holder ? `; the lock is held by ${describeHolder(holder)}` : "";
-  log.info(`Waiting for another dpo process that is migrating this database${heldBy}`);
-  // A timed-out wait aborts the transaction; the savepoint keeps it usable to name the holder.
-  await tx.exec("SAVEPOINT dpo_migration_lock");
-  try {
-    await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
-  } catch (error) {
-    if (!LOCK_WAIT_EXPIRED.has((error as { code?: unknown })?.code as string)) throw error;
-    await tx.exec("ROLLBACK TO SAVEPOINT dpo_migration_lock");
-    const [{ bound }] = await tx.query<{ bound: string }>(
-      "SELECT current_setting('lock_timeout') AS bound",
-    );
-    const current = await migrationLockHolder(tx);
-    throw new DatabaseError(
-      `Cannot take the migration lock within ${bound}: ` +
-        (current
-          ? `it is held by ${describeHolder(current)}; let that process finish, or raise ` +
-            "--statement-timeout"
-          : "its holder has just released it; run the command again"),
-      { cause: error },
-    );
-  }
-  await tx.exec("RELEASE SAVEPOINT dpo_migration_lock");
-}
-
-// lock_timeout (55P03) or statement_timeout (57014): both are set to --statement-timeout, and
-// either may fire first.
-const LOCK_WAIT_EXPIRED = new Set(["55P03", "57014"]);
-
-interface LockHolder {
-  pid: number;
-  application_name: string | null;
-  usename: string | null;
-}
-
-/**
- * The session holding the migration lock, from pg_locks and pg_stat_activity (whose
- * application_name every role may read), or null once it is gone. A bigint advisory key shows
- * in pg_locks as classid = its high 32 bits, objid = its low 32 bits and objsubid = 1.
- */
-async function migrationLockHolder(tx: Queryable): Promise<LockHolder | null> {
-  const rows = await tx.query<LockHolder>(
-    `SELECT a.pid, a.application_name, a.usename
-     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid
-       AND l.objsubid = 1
-     LIMIT 1`,
-    [MIGRATION_LOCK_KEY],
-  );
-  return rows[0] ?? null;
-}
-
-function describeHolder(holder: LockHolder): string {
-  const name = holder.application_name
-    ? `"${holder.application_name}"`
-    : "a session without application_name";
-  return `${name} (pid ${holder.pid}${holder.usename ? `, user "${holder.usename}"` : ""})`;
-}
-
 async function readOrCreateVersionTable(
   tx: Queryable,
   migrations: Migration[],
@@ -275,40 +204,15 @@ async function readOrCreateVersionTable(
   const pythonRevision = await CATALOGS[tx.dialect].alembicRevision(tx);
   await CATALOGS[tx.dialect].createVersionTable(tx);
   if (pythonRevision === null) return new Set();
-  await adoptPythonDatabase(tx, pythonRevision, migrations[0]);
+  await (await adoptionModule()).adoptPythonDatabase(tx, pythonRevision, migrations[0]);
   log.info(`Adopted the Python DPO's database at alembic revision ${pythonRevision}`);
   return new Set([migrations[0].name]);
-}
-
-async function adoptPythonDatabase(
-  tx: Queryable,
-  pythonRevision: string,
-  first: Migration,
-): Promise<void> {
-  if (!(ALEMBIC_REVISIONS as readonly string[]).includes(pythonRevision)) {
-    throw new ConflictError(
-      `The database is at alembic revision "${pythonRevision}", which the Python DPO never had: ` +
-        "restore its schema or use an empty database",
-    );
-  }
-  const adoptions = await loadAdoptions(pythonRevision);
-  for (const adoption of adoptions) await tx.exec(adoption.beforeFirst);
-  const lastRevision = ALEMBIC_REVISIONS[ALEMBIC_REVISIONS.length - 1];
-  if (pythonRevision !== lastRevision) await tx.exec(first.up);
-  for (const adoption of adoptions) await tx.exec(adoption.afterFirst);
-  await tx.query("INSERT INTO dpo.schema_migrations (version, note) VALUES ($1, $2)", [
-    first.name,
-    `${ADOPTED_FROM_PYTHON} ${pythonRevision}`,
-  ]);
-  // The tables now match the Python tool's last revision, so it can still be swapped back in.
-  await tx.query("UPDATE public.alembic_version_dpo SET version_num = $1", [lastRevision]);
 }
 
 /** Drops dpo's version table and schema; true when the Python tool's version table went too. */
 async function dropEmptyPostgresSchema(tx: Queryable): Promise<boolean> {
   await tx.exec("DROP TABLE dpo.schema_migrations");
-  const droppedAlembicTable = await postgresAlembicRevision(tx) !== null;
-  if (droppedAlembicTable) await tx.exec("DROP TABLE public.alembic_version_dpo");
+  const droppedAlembicTable = await (await adoptionModule()).dropAlembicVersionTable(tx);
   const [{ count }] = await tx.query<{ count: string }>(
     `SELECT count(*)::text AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'dpo'`,
@@ -326,24 +230,14 @@ async function appliedNames(db: Queryable): Promise<Set<string>> {
   return new Set(rows.map((row) => row.version));
 }
 
-async function postgresAlembicRevision(db: Queryable): Promise<string | null> {
-  const [{ exists }] = await db.query<{ exists: boolean }>(
-    "SELECT to_regclass('public.alembic_version_dpo') IS NOT NULL AS exists",
-  );
-  if (!exists) return null;
-  const rows = await db.query<{ version_num: string }>(
-    "SELECT version_num FROM public.alembic_version_dpo",
-  );
-  return rows[0]?.version_num ?? null;
+function revisionIndex(migrations: Migration[], revision: string): number {
+  return migrations.findIndex((m) => m.revision === revision || m.name === revision);
 }
 
-function findRevision(migrations: Migration[], revision: string, command: string): number {
-  const index = migrations.findIndex((m) => m.revision === revision || m.name === revision);
-  if (index === -1) {
-    throw new UsageError(
-      `Revision "${revision}" is not known to ${command}: see "dpo db history" for the revisions`,
-    );
-  }
+// The service checks revisions first (isKnownRevision): an unknown one here is a programming error.
+function requireRevision(migrations: Migration[], revision: string): number {
+  const index = revisionIndex(migrations, revision);
+  if (index === -1) throw new RangeError(`Revision "${revision}" is not a migration of dpo`);
   return index;
 }
 
@@ -351,6 +245,6 @@ function keptCount(applied: Migration[], all: Migration[], target: string): numb
   if (target === "base") return 0;
   const steps = target.match(/^-(\d+)$/);
   if (steps) return Math.max(0, applied.length - Number(steps[1]));
-  const index = findRevision(all, target, "db downgrade");
+  const index = requireRevision(all, target);
   return applied.filter((m) => all.indexOf(m) <= index).length;
 }

@@ -1,5 +1,12 @@
 /** Every statement on dpo.execution_step_model. */
-import { inDialect, type Queryable } from "./database.ts";
+import {
+  asTimestamp,
+  type ChangeKind,
+  type ModelChange,
+  type ModelVersion,
+  type Status,
+} from "../domain.ts";
+import { type Dialect, inDialect, type Queryable } from "./database.ts";
 import { codePointOrder, isoText } from "./sql_text.ts";
 
 /** A step's fingerprinted model files: names, and their SHA-256 checksums in the same order. */
@@ -68,16 +75,6 @@ export async function changedModelNames(
   return changes.map((model) => model.name);
 }
 
-/** How a model differs from the previous step: Added, Modified or Deleted. */
-export type ModelChange = "A" | "M" | "D";
-
-/** One changed model; with `checksums`, an added or deleted one carries its checksum. */
-export interface ModelChangeRow {
-  name: string;
-  change: ModelChange;
-  checksum?: string;
-}
-
 /**
  * The full change set between a step and a previous one (null: every model is added), sorted by
  * code point, and how many models are unchanged: one pass, in which the unchanged models fold
@@ -100,11 +97,44 @@ export async function modelChanges(
   stepId: string,
   previousStepId: string | null,
   options: { deletions?: boolean; checksums?: boolean } = {},
-): Promise<{ changes: ModelChangeRow[]; unchanged: number }> {
+): Promise<{ changes: ModelChange[]; unchanged: number }> {
   // Without deletions SQLite skips its anti-join, half the work (PostgreSQL's one pass finds
   // them anyway, and they are filtered out below).
   const deletions = options.deletions ?? true;
-  const joined = {
+  const joined = joinedSteps(deletions);
+  const checksum = options.checksums
+    ? "CASE WHEN change IN ('A', 'D') THEN checksum END AS checksum,"
+    : "";
+  const rows = await db.query<
+    { model_name: string | null; change: ChangeKind | "="; checksum?: string | null; n: string }
+  >(
+    `SELECT * FROM (
+       SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
+         ${checksum} CAST(count(*) AS text) AS n
+       FROM (${inDialect(db, joined)}) AS joined
+       GROUP BY ${options.checksums ? "1, 2, 3" : "1, 2"}) AS result
+     ORDER BY ${codePointOrder(db.dialect, "model_name")}`,
+    [stepId, previousStepId],
+  );
+  const unchangedRow = rows.find((row) => row.change === "=");
+  return {
+    changes: rows
+      .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
+      .map((row) => ({
+        name: row.model_name!,
+        change: row.change as ChangeKind,
+        ...(row.checksum == null ? {} : { checksum: row.checksum }),
+      })),
+    unchanged: Number(unchangedRow?.n ?? 0),
+  };
+}
+
+/**
+ * Every model of the step and the previous one, paired by name, with how it changed ('=' when
+ * it did not); `deletions` false spares SQLite the anti-join that finds deleted ones.
+ */
+function joinedSteps(deletions: boolean): Record<Dialect, string> {
+  return {
     postgres: `SELECT coalesce(cur.model_name, prev.model_name) AS model_name,
            CASE WHEN prev.model_name IS NULL THEN 'A' WHEN cur.model_name IS NULL THEN 'D'
                 WHEN cur.checksum <> prev.checksum THEN 'M' ELSE '=' END AS change,
@@ -130,31 +160,6 @@ export async function modelChanges(
            WHERE cur.execution_step_id = $1 AND cur.model_name = prev.model_name)`
         : ""
     }`,
-  };
-  const checksum = options.checksums
-    ? "CASE WHEN change IN ('A', 'D') THEN checksum END AS checksum,"
-    : "";
-  const rows = await db.query<
-    { model_name: string | null; change: ModelChange | "="; checksum?: string | null; n: string }
-  >(
-    `SELECT * FROM (
-       SELECT CASE WHEN change = '=' THEN NULL ELSE model_name END AS model_name, change,
-         ${checksum} CAST(count(*) AS text) AS n
-       FROM (${inDialect(db, joined)}) AS joined
-       GROUP BY ${options.checksums ? "1, 2, 3" : "1, 2"}) AS result
-     ORDER BY ${codePointOrder(db.dialect, "model_name")}`,
-    [stepId, previousStepId],
-  );
-  const unchangedRow = rows.find((row) => row.change === "=");
-  return {
-    changes: rows
-      .filter((row) => row.change !== "=" && (deletions || row.change !== "D"))
-      .map((row) => ({
-        name: row.model_name!,
-        change: row.change as ModelChange,
-        ...(row.checksum == null ? {} : { checksum: row.checksum }),
-      })),
-    unchanged: Number(unchangedRow?.n ?? 0),
   };
 }
 
@@ -185,8 +190,7 @@ export async function deleteModelsOfExecution(
   return Number(n);
 }
 
-/** One step's version of a model: null checksum when the step lacks it. */
-export interface ModelVersion {
+interface ModelVersionRow {
   execution_id: string;
   execution_status: string;
   started_on: string;
@@ -204,7 +208,7 @@ export async function modelVersions(
   db: Queryable,
   filter: { pipeline: string; modelName: string; stepName: string | null },
 ): Promise<ModelVersion[]> {
-  return await db.query<ModelVersion>(
+  const rows = await db.query<ModelVersionRow>(
     `SELECT CAST(e.execution_id AS text) AS execution_id, e.status AS execution_status,
        ${isoText(db.dialect, "e.started_on")} AS started_on,
        ${isoText(db.dialect, "e.completed_on")} AS completed_on,
@@ -217,6 +221,15 @@ export async function modelVersions(
      ORDER BY e.started_on, e.created_on, s.created_on, s.execution_step_id`,
     [filter.pipeline, filter.modelName, filter.stepName?.toUpperCase() ?? null],
   );
+  return rows.map((row) => ({
+    executionId: row.execution_id,
+    executionStatus: row.execution_status as Status,
+    startedOn: asTimestamp(row.started_on),
+    completedOn: row.completed_on === null ? null : asTimestamp(row.completed_on),
+    stepId: row.step_id,
+    stepName: row.step_name,
+    checksum: row.checksum,
+  }));
 }
 
 /** The checksums of the named models in one step (absent names are left out). */

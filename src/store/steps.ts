@@ -1,10 +1,11 @@
 /** Every statement on dpo.execution_step. */
+import { asTimestamp, type FinalStatus, type Status, type Step, type StepName } from "../domain.ts";
 import type { Dialect, Queryable } from "./database.ts";
-import type { FINAL_STATUSES } from "./executions.ts";
+import { countOf } from "./executions.ts";
 import { isoText, millisecondsSince } from "./sql_text.ts";
 
-/** A step as the commands report it; times are Python-style ISO 8601 text. */
-export interface StepRow {
+/** A step's columns as the statements below select them: times and int8 as text. */
+interface StepRow {
   execution_step_id: string;
   execution_id: string;
   step_name: string;
@@ -28,6 +29,21 @@ function stepColumns(dialect: Dialect): string {
     WHERE m.execution_step_id = s.execution_step_id) AS text) AS model_count`;
 }
 
+function toStep(row: StepRow): Step {
+  return {
+    stepId: row.execution_step_id,
+    executionId: row.execution_id,
+    stepName: row.step_name,
+    status: row.status as Status,
+    startedOn: asTimestamp(row.started_on),
+    completedOn: row.completed_on === null ? null : asTimestamp(row.completed_on),
+    executionTimeMs: countOf(row.execution_time_ms),
+    rowsProcessed: countOf(row.rows_processed),
+    failureReason: row.failure_reason,
+    modelCount: BigInt(row.model_count),
+  };
+}
+
 /** Inserts a step whose models are about to be saved in the same transaction. */
 export async function insertStep(
   tx: Queryable,
@@ -45,32 +61,35 @@ export async function insertStep(
 export async function findStepName(
   db: Queryable,
   stepId: string,
-): Promise<Pick<StepRow, "execution_step_id" | "execution_id" | "step_name"> | undefined> {
+): Promise<StepName | undefined> {
   const rows = await db.query<Pick<StepRow, "execution_step_id" | "execution_id" | "step_name">>(
     `SELECT CAST(execution_step_id AS text) AS execution_step_id,
        CAST(execution_id AS text) AS execution_id, step_name
      FROM dpo.execution_step WHERE execution_step_id = $1`,
     [stepId],
   );
-  return rows[0];
+  if (rows.length === 0) return undefined;
+  const [row] = rows;
+  return { stepId: row.execution_step_id, executionId: row.execution_id, stepName: row.step_name };
 }
 
 /** One step with its model count, or undefined. */
-export async function findStep(db: Queryable, stepId: string): Promise<StepRow | undefined> {
+export async function findStep(db: Queryable, stepId: string): Promise<Step | undefined> {
   const rows = await db.query<StepRow>(
     `SELECT ${stepColumns(db.dialect)} FROM dpo.execution_step s WHERE s.execution_step_id = $1`,
     [stepId],
   );
-  return rows[0];
+  return rows.length === 0 ? undefined : toStep(rows[0]);
 }
 
 /** Every step of an execution, in the order they started. */
-export async function listSteps(db: Queryable, executionId: string): Promise<StepRow[]> {
-  return await db.query<StepRow>(
+export async function listSteps(db: Queryable, executionId: string): Promise<Step[]> {
+  const rows = await db.query<StepRow>(
     `SELECT ${stepColumns(db.dialect)} FROM dpo.execution_step s WHERE s.execution_id = $1
      ORDER BY s.started_on, s.created_on, s.execution_step_id`,
     [executionId],
   );
+  return rows.map(toStep);
 }
 
 /**
@@ -96,15 +115,11 @@ export async function findStepByName(
  * Ends a step as COMPLETED (with its row count) or FAILED (with a reason) unless it already
  * ended; returns it as stored afterwards, or undefined when nothing changed.
  */
-export async function endStep(
+export async function markStepEnded(
   tx: Queryable,
   stepId: string,
-  outcome: {
-    status: typeof FINAL_STATUSES[number];
-    rowsProcessed?: bigint | null;
-    failureReason?: string | null;
-  },
-): Promise<StepRow | undefined> {
+  outcome: { status: FinalStatus; rowsProcessed?: bigint | null; failureReason?: string | null },
+): Promise<Step | undefined> {
   const params = [
     stepId,
     outcome.status,
@@ -125,7 +140,7 @@ export async function endStep(
      SELECT ${stepColumns(tx.dialect)} FROM ended s`,
     params,
   );
-  return rows[0];
+  return rows.length === 0 ? undefined : toStep(rows[0]);
 }
 
 /** Deletes an execution's steps, whose models are already gone; returns how many. */

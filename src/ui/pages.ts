@@ -5,8 +5,7 @@
  */
 import { NotFoundError } from "../errors.ts";
 import type { Store } from "../store/database.ts";
-import type { ExecutionRow, PipelineSummary } from "../store/executions.ts";
-import { RECENT_RUNS } from "../store/executions.ts";
+import { type ExecutionWithTotals, type PipelineSummary, RECENT_RUNS } from "../domain.ts";
 import {
   type ChangeSetCache,
   executionChanges,
@@ -49,12 +48,15 @@ export async function pipelinesPage(store: Store, links: Links): Promise<Page> {
     html`
       <tr>
         <td class="name"><a href="${links.pipeline(p.pipeline)}">${p.pipeline}</a></td>
-        <td><a href="${links.execution(p.execution_id)}"><code>${p.execution_id}</code></a></td>
-        <td class="${p.status}">${p.status}</td>
-        <td>${p.started_on}</td>
-        <td class="n">${duration(p.completed_on === null ? null : p.execution_time_ms)}</td>
+        <td><a href="${links.execution(p.newest.executionId)}"><code>${p.newest
+          .executionId}</code></a></td>
+        <td class="${p.newest.status}">${p.newest.status}</td>
+        <td>${p.newest.startedOn}</td>
+        <td class="n">${duration(
+          p.newest.completedOn === null ? null : p.newest.executionTimeMs,
+        )}</td>
         <td class="n">${successRateText(p)}</td>
-        <td class="n">${formatCount(p.execution_count)}</td>
+        <td class="n">${formatCount(p.executionCount)}</td>
       </tr>
     `
   );
@@ -101,10 +103,10 @@ export async function pipelinePage(
   }
   const chart = durationChart(
     timeline.toReversed().map((e) => ({
-      label: `${e.started_on} ${e.execution_id}`,
+      label: `${e.startedOn} ${e.executionId}`,
       status: e.status,
-      milliseconds: e.completed_on === null ? null : Number(e.execution_time_ms ?? 0),
-      href: links.execution(e.execution_id),
+      milliseconds: e.completedOn === null ? null : Number(e.executionTimeMs ?? 0),
+      href: links.execution(e.executionId),
     })),
     (ms) => duration(String(ms)),
   );
@@ -148,7 +150,7 @@ export async function executionPage(
   const e = detail.execution;
   let hasNextPage = false;
   const stepChanges = detail.steps.map((step) => {
-    const set = changeSets.get(step.execution_step_id)!;
+    const set = changeSets.get(step.stepId)!;
     const all = [
       ...set.added.map((name) => ({ name, change: "A" })),
       ...set.modified.map((name) => ({ name, change: "M" })),
@@ -167,20 +169,18 @@ export async function executionPage(
   const stepRows = detail.steps.map((s) =>
     html`
       <tr>
-        <td class="name">${s.step_name}</td>
+        <td class="name">${s.stepName}</td>
         <td class="${s.status}">${s.status}</td>
-        <td class="n">${duration(s.completed_on === null ? null : s.execution_time_ms)}</td>
-        <td class="n">${formatCount(s.model_count)}</td>
-        <td class="n">${s.changed_models === null
-          ? "-"
-          : formatCount(String(s.changed_models))}</td>
-        <td class="n">${s.rows_processed === null ? "-" : formatCount(s.rows_processed)}</td>
-        <td class="name">${s.failure_reason ?? ""}</td>
+        <td class="n">${duration(s.completedOn === null ? null : s.executionTimeMs)}</td>
+        <td class="n">${formatCount(s.modelCount)}</td>
+        <td class="n">${s.changedModels === null ? "-" : formatCount(s.changedModels)}</td>
+        <td class="n">${s.rowsProcessed === null ? "-" : formatCount(s.rowsProcessed)}</td>
+        <td class="name">${s.failureReason ?? ""}</td>
       </tr>
     `
   );
   const changeSections = stepChanges.map((c) =>
-    html`<h3>Step <span class="name">${c.step.step_name}</span>: ${c.total} changed${
+    html`<h3>Step <span class="name">${c.step.stepName}</span>: ${c.total} changed${
       search === "" ? "" : html`
         matching “<span class="name">${search}</span>”
       `
@@ -212,18 +212,18 @@ ${
     return `${link}${link.includes("?") ? "&" : "?"}q=${encodeURIComponent(search)}`;
   };
   const body = html`
-    <h1>Execution <code>${e.execution_id}</code></h1>
+    <h1>Execution <code>${e.executionId}</code></h1>
     <p>Pipeline <a class="name" href="${links.pipeline(e.pipeline)}">${e.pipeline}</a>:
-    <span class="${e.status}">${e.status}</span>, started ${e.started_on}, ${e.completed_on === null
+    <span class="${e.status}">${e.status}</span>, started ${e.startedOn}, ${e.completedOn === null
       ? "running"
-      : html`took ${duration(e.execution_time_ms)}`}${e.failure_reason === null
+      : html`took ${duration(e.executionTimeMs)}`}${e.failureReason === null
       ? ""
-      : html`, failed: <span class="name">${e.failure_reason}</span>`}.
-    Compared with ${detail.previous_execution_id === null
+      : html`, failed: <span class="name">${e.failureReason}</span>`}.
+    Compared with ${detail.previousExecutionId === null
       ? "no earlier successful execution"
       : html`<a href="${
-        links.execution(detail.previous_execution_id)
-      }"><code>${detail.previous_execution_id}</code></a>`}.</p>
+        links.execution(detail.previousExecutionId)
+      }"><code>${detail.previousExecutionId}</code></a>`}.</p>
     <h2>Steps</h2>
     <table class="steps">
       <thead>
@@ -255,28 +255,28 @@ ${
     search,
     has_next_page: hasNextPage,
     change_sets: stepChanges.map((c) => ({
-      step_id: c.step.execution_step_id,
-      step_name: c.step.step_name,
+      step_id: c.step.stepId,
+      step_name: c.step.stepName,
       total: c.total,
       unchanged: c.unchanged,
       changes: c.changes,
     })),
   };
-  return { title: `Execution ${e.execution_id}`, body, json };
+  return { title: `Execution ${e.executionId}`, body, json };
 }
 
-function executionsTable(executions: readonly ExecutionRow[], links: Links): Html {
+function executionsTable(executions: readonly ExecutionWithTotals[], links: Links): Html {
   const rows = executions.map((e) =>
     html`
       <tr>
-        <td><a href="${links.execution(e.execution_id)}"><code>${e.execution_id}</code></a></td>
+        <td><a href="${links.execution(e.executionId)}"><code>${e.executionId}</code></a></td>
         <td class="${e.status}">${e.status}</td>
-        <td>${e.started_on}</td>
-        <td class="n">${duration(e.completed_on === null ? null : e.execution_time_ms)}</td>
-        <td class="n">${formatCount(e.step_count)}</td>
-        <td class="n">${formatCount(e.model_count)}</td>
-        <td class="n">${e.rows_processed === null ? "-" : formatCount(e.rows_processed)}</td>
-        <td class="name">${e.failure_reason ?? ""}</td>
+        <td>${e.startedOn}</td>
+        <td class="n">${duration(e.completedOn === null ? null : e.executionTimeMs)}</td>
+        <td class="n">${formatCount(e.stepCount)}</td>
+        <td class="n">${formatCount(e.modelCount)}</td>
+        <td class="n">${e.rowsProcessed === null ? "-" : formatCount(e.rowsProcessed)}</td>
+        <td class="name">${e.failureReason ?? ""}</td>
       </tr>
     `
   );
@@ -310,7 +310,7 @@ function pagerLinks(page: number, hasNext: boolean, link: (page: number) => stri
 }
 
 /** Milliseconds as `1.25 s` under a minute, `14m 05s` under an hour, else `2h 03m`. */
-function duration(milliseconds: string | null): string {
+function duration(milliseconds: bigint | string | null): string {
   if (milliseconds === null) return "-";
   const ms = Number(milliseconds);
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
@@ -321,34 +321,36 @@ function duration(milliseconds: string | null): string {
 }
 
 function successRate(p: PipelineSummary): number | null {
-  const ended = Number(p.recent_completed) + Number(p.recent_failed);
-  return ended === 0 ? null : Number(p.recent_completed) / ended;
+  const ended = Number(p.recentCompleted) + Number(p.recentFailed);
+  return ended === 0 ? null : Number(p.recentCompleted) / ended;
 }
 
 function successRateText(p: PipelineSummary): string {
   const rate = successRate(p);
   return rate === null
     ? "-"
-    : `${Math.round(rate * 100)} % (${p.recent_completed}/${
-      Number(p.recent_completed) + Number(p.recent_failed)
+    : `${Math.round(rate * 100)} % (${p.recentCompleted}/${
+      Number(p.recentCompleted) + Number(p.recentFailed)
     })`;
 }
 
 function pipelineJson(p: PipelineSummary) {
   return {
     pipeline: p.pipeline,
-    executions: Number(p.execution_count),
+    executions: Number(p.executionCount),
     last_execution: {
-      execution_id: p.execution_id,
-      status: p.status,
-      started_on: p.started_on,
-      completed_on: p.completed_on,
-      execution_time_ms: p.execution_time_ms === null ? null : Number(p.execution_time_ms),
-      failure_reason: p.failure_reason,
+      execution_id: p.newest.executionId,
+      status: p.newest.status,
+      started_on: p.newest.startedOn,
+      completed_on: p.newest.completedOn,
+      execution_time_ms: p.newest.executionTimeMs === null
+        ? null
+        : Number(p.newest.executionTimeMs),
+      failure_reason: p.newest.failureReason,
     },
-    recent_runs: Number(p.recent_runs),
-    recent_completed: Number(p.recent_completed),
-    recent_failed: Number(p.recent_failed),
+    recent_runs: Number(p.recentRuns),
+    recent_completed: Number(p.recentCompleted),
+    recent_failed: Number(p.recentFailed),
     success_rate: successRate(p),
   };
 }

@@ -25,8 +25,8 @@ import {
 } from "../helpers/text_tables.ts";
 import { arrangeInProcess, checksRendering, onEachStore } from "../helpers/recorded_runs.ts";
 import { recordModels } from "../helpers/integration_store.ts";
-import { completeExecution, failExecution, startExecution } from "../../src/service/executions.ts";
-import { failStep } from "../../src/service/steps.ts";
+import { endExecution, startExecution } from "../../src/service/executions.ts";
+import { endStep } from "../../src/service/steps.ts";
 
 /** A completed run e1, then run e2 whose LOAD step s2 failed, then e2 failed; their JSON. */
 async function recordFailedRun(dpo: DpoOnStore, root: string) {
@@ -124,13 +124,13 @@ Deno.test("failing a failed record again only warns, and completing it, adding a
     await writeModels(root, { "transform/t.sql": "select 't';\n" });
     const { e1, e2, s2 } = await arrangeInProcess(store, async (service) => {
       const e1 = await startExecution(service, { pipeline: "default" });
-      await completeExecution(service, e1);
+      await endExecution(service, e1, { status: "COMPLETED" });
       const e2 = await startExecution(service, { pipeline: "default" });
       const s2 = await recordModels(service, { executionId: e2, stepName: "load" }, {
         "a.sql": "select 'a';\n",
       });
-      await failStep(service, s2, "disk full: /var/lib");
-      await failExecution(service, e2, "LOAD failed");
+      await endStep(service, s2, { status: "FAILED", failureReason: "disk full: /var/lib" });
+      await endExecution(service, e2, { status: "FAILED", failureReason: "LOAD failed" });
       return { e1, e2, s2 };
     });
 

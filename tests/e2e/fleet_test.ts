@@ -34,7 +34,7 @@ import {
 import { runTwoExecutionPipeline } from "../../scripts/lib/two_run_pipeline.ts";
 
 const MIGRATIONS = ["0001_python_schema", "0002_query_indexes", "0003_pipelines_and_failures"];
-/** The key src/store/migrate.ts locks; a test holding it stands for another migrating process. */
+/** The key src/store/migration_lock.ts locks; a test holding it stands for another migrating process. */
 const MIGRATION_LOCK_KEY = 4_740_019_311;
 const UPGRADERS = 16;
 const AGENTS = 64;

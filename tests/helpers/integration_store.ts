@@ -4,7 +4,7 @@
  */
 import type { Log } from "../../src/log.ts";
 import type { Store } from "../../src/store/database.ts";
-import { upgrade } from "../../src/store/migrate.ts";
+import { upgradeSchema } from "../../src/service/schema.ts";
 import { openPostgresStore } from "../../src/store/postgres_store.ts";
 import { openSqliteStore } from "../../src/store/sqlite_store.ts";
 import { parsePostgresUrl } from "../../src/postgres_url.ts";
@@ -67,7 +67,7 @@ export async function openStoreAt(kind: StoreKind, urlOrPath: string): Promise<S
 export async function openIntegrationStore(kind: StoreKind): Promise<IntegrationStore> {
   const opened = kind === "PostgreSQL" ? await openPostgres() : await openSqlite();
   try {
-    await upgrade(opened.store, "head", quietLog);
+    await upgradeSchema(opened.store, "head", quietLog);
   } catch (error) {
     await opened[Symbol.asyncDispose]();
     throw error;

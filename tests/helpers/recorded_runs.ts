@@ -2,8 +2,8 @@
  * Runs recorded through the CLI for the history tests (executions, show, diff, compare), and the
  * way those tests run one scenario on PostgreSQL and SQLite at once.
  */
-import { completeExecution, startExecution } from "../../src/service/executions.ts";
-import { completeStep, recordStep } from "../../src/service/steps.ts";
+import { endExecution, startExecution } from "../../src/service/executions.ts";
+import { endStep, recordStep } from "../../src/service/steps.ts";
 import type { Store } from "../../src/store/database.ts";
 import { openStoreAt, recordingLog } from "./integration_store.ts";
 import { writeModels } from "./model_tree.ts";
@@ -111,8 +111,8 @@ export async function recordFirstRun(
       root,
       "transform/*.sql",
     );
-    await completeStep(service, l1, BigInt(MAX_ROWS));
-    await completeStep(service, t1, null);
+    await endStep(service, l1, { status: "COMPLETED", rowsProcessed: BigInt(MAX_ROWS) });
+    await endStep(service, t1, { status: "COMPLETED", rowsProcessed: null });
     return { e1, l1, t1 };
   });
   const completedRun = (await dpo.json(["complete-execution", ids.e1])).doc;
@@ -152,8 +152,8 @@ export async function recordSecondRun(store: StoreUnderTest, root: string): Prom
       root,
       "export/*.sql",
     );
-    await completeStep(service, l2, 5n);
-    await completeExecution(service, e2);
+    await endStep(service, l2, { status: "COMPLETED", rowsProcessed: 5n });
+    await endExecution(service, e2, { status: "COMPLETED" });
     return { e2, l2, x2 };
   });
 }

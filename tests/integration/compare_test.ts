@@ -11,7 +11,7 @@ import {
   diffExecutions,
   stepChangeSet,
 } from "../../src/service/compare.ts";
-import { completeExecution, startExecution } from "../../src/service/executions.ts";
+import { endExecution, startExecution } from "../../src/service/executions.ts";
 import type { Store } from "../../src/store/database.ts";
 import { recordingLog, recordModels, testOnEachStore } from "../helpers/integration_store.ts";
 
@@ -25,7 +25,7 @@ async function twoRuns(store: Store) {
     "keep.sql": "keep\n",
   });
   await recordModels(store, { executionId: first, stepName: "transform" }, { "t1.sql": "1\n" });
-  await completeExecution(store, first);
+  await endExecution(store, first, { status: "COMPLETED" });
   const second = await startExecution(store, { pipeline: "default" });
   const load2 = await recordModels(store, { executionId: second, stepName: "LOAD" }, {
     "B.sql": "B, edited\n",
@@ -89,7 +89,7 @@ testOnEachStore(
       "old.sql": "moved\n",
       "twin.sql": "twin\n",
     });
-    await completeExecution(store, first);
+    await endExecution(store, first, { status: "COMPLETED" });
     const second = await startExecution(store, { pipeline: "default" });
     const load2 = await recordModels(store, { executionId: second, stepName: "load" }, {
       "new.sql": "moved\n",

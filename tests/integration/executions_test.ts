@@ -10,9 +10,8 @@ import {
 } from "node:assert/strict";
 import { ConflictError, NotFoundError } from "../../src/errors.ts";
 import {
-  completeExecution,
+  endExecution,
   executionCompletionTimestamp,
-  failExecution,
   lastSuccessfulExecution,
   requireExecution,
   startExecution,
@@ -29,12 +28,12 @@ testOnEachStore(
     const chosen = crypto.randomUUID();
     assertEquals(await startExecution(store, { executionId: chosen, pipeline: "nightly" }), chosen);
     const started = await requireExecution(store, chosen);
-    assertEquals([started.pipeline, started.status, started.completed_on], [
+    assertEquals([started.pipeline, started.status, started.completedOn], [
       "nightly",
       "INITIALISED",
       null,
     ]);
-    assertMatch(started.started_on, ISO_TIMESTAMP);
+    assertMatch(started.startedOn, ISO_TIMESTAMP);
     await assertRejects(
       startExecution(store, { executionId: chosen, pipeline: "other" }),
       (error: Error) =>
@@ -47,61 +46,76 @@ testOnEachStore(
 );
 
 testOnEachStore(
-  "completeExecution() ends a run once with its totals; again it changes nothing, and failing it is refused",
+  "endExecution() completes a run once with its totals; again it changes nothing, and failing it then is refused",
   async (store) => {
     const executionId = await startExecution(store, { pipeline: "default" });
     await recordModels(store, { executionId, stepName: "load" }, {
       "a.sql": "a\n",
       "b.sql": "b\n",
     });
-    const ended = await completeExecution(store, executionId);
+    const ended = await endExecution(store, executionId, { status: "COMPLETED" });
     assertEquals(ended.unchanged, false);
     assertEquals(
-      [ended.row.status, ended.row.step_count, ended.row.model_count, ended.row.rows_processed],
-      ["COMPLETED", "1", "2", null],
+      [
+        ended.record.status,
+        ended.record.stepCount,
+        ended.record.modelCount,
+        ended.record.rowsProcessed,
+      ],
+      ["COMPLETED", 1n, 2n, null],
     );
-    assertMatch(ended.row.completed_on!, ISO_TIMESTAMP);
-    assert(Number(ended.row.execution_time_ms) >= 0);
-    assertEquals(await completeExecution(store, executionId), { row: ended.row, unchanged: true });
+    assertMatch(ended.record.completedOn!, ISO_TIMESTAMP);
+    assert(ended.record.executionTimeMs !== null && ended.record.executionTimeMs >= 0n);
+    assertEquals(await endExecution(store, executionId, { status: "COMPLETED" }), {
+      record: ended.record,
+      unchanged: true,
+    });
     await assertRejects(
-      failExecution(store, executionId, "late"),
+      endExecution(store, executionId, { status: "FAILED", failureReason: "late" }),
       (error: Error) =>
         error instanceof ConflictError &&
         error.message.startsWith(
           `Execution "${executionId}" is already completed and cannot fail: `,
         ),
     );
-    assertEquals((await requireExecution(store, executionId)).failure_reason, null);
+    assertEquals((await requireExecution(store, executionId)).failureReason, null);
   },
 );
 
 testOnEachStore(
-  "failExecution() records why; a failed run is never the last successful one, has no completion time and cannot be completed",
+  "endExecution() failing a run records why; a failed run is never the last successful one, has no completion time and cannot be completed",
   async (store) => {
     const good = await startExecution(store, { pipeline: "default" });
-    await completeExecution(store, good);
+    await endExecution(store, good, { status: "COMPLETED" });
     const bad = await startExecution(store, { pipeline: "default" });
-    const failed = await failExecution(store, bad, "LOAD failed");
-    assertEquals([failed.unchanged, failed.row.status, failed.row.failure_reason], [
+    const failed = await endExecution(store, bad, {
+      status: "FAILED",
+      failureReason: "LOAD failed",
+    });
+    assertEquals([failed.unchanged, failed.record.status, failed.record.failureReason], [
       false,
       "FAILED",
       "LOAD failed",
     ]);
-    assertMatch(failed.row.completed_on!, ISO_TIMESTAMP);
+    assertMatch(failed.record.completedOn!, ISO_TIMESTAMP);
     assertEquals(await lastSuccessfulExecution(store, "default"), good);
-    assertEquals(await executionCompletionTimestamp(store, bad), "");
+    assertEquals(await executionCompletionTimestamp(store, bad), null);
     // Failing again keeps the first reason.
-    const again = await failExecution(store, bad, "other");
-    assertEquals([again.unchanged, again.row.failure_reason], [true, "LOAD failed"]);
+    const again = await endExecution(store, bad, { status: "FAILED", failureReason: "other" });
+    assertEquals([again.unchanged, again.record.failureReason], [true, "LOAD failed"]);
     await assertRejects(
-      completeExecution(store, bad),
+      endExecution(store, bad, { status: "COMPLETED" }),
       (error: Error) =>
         error instanceof ConflictError &&
         error.message ===
           `Execution "${bad}" has failed and cannot be completed: start a new execution`,
     );
     const noReason = await startExecution(store, { pipeline: "default" });
-    assertEquals((await failExecution(store, noReason, null)).row.failure_reason, null);
+    assertEquals(
+      (await endExecution(store, noReason, { status: "FAILED", failureReason: null })).record
+        .failureReason,
+      null,
+    );
     assertEquals(await lastSuccessfulExecution(store, "default"), good);
   },
 );
@@ -112,8 +126,8 @@ testOnEachStore(
     assertEquals(await lastSuccessfulExecution(store, "a"), undefined);
     const a1 = await startExecution(store, { pipeline: "a" });
     const b1 = await startExecution(store, { pipeline: "b" });
-    const completedA1 = (await completeExecution(store, a1)).row.completed_on;
-    await completeExecution(store, b1);
+    const completedA1 = (await endExecution(store, a1, { status: "COMPLETED" })).record.completedOn;
+    await endExecution(store, b1, { status: "COMPLETED" });
     const a2 = await startExecution(store, { pipeline: "a" });
     assertEquals(await lastSuccessfulExecution(store, "a"), a1);
     assertEquals(await lastSuccessfulExecution(store, "b"), b1);
@@ -121,8 +135,8 @@ testOnEachStore(
     assertEquals(await executionCompletionTimestamp(store, a1), completedA1);
     // Unfinished: no time yet. No previous execution at all: the database's clock, as the Python
     // tool answered.
-    assertEquals(await executionCompletionTimestamp(store, a2), "");
-    assertMatch(await executionCompletionTimestamp(store, null), ISO_TIMESTAMP);
+    assertEquals(await executionCompletionTimestamp(store, a2), null);
+    assertMatch(String(await executionCompletionTimestamp(store, null)), ISO_TIMESTAMP);
   },
 );
 
@@ -140,7 +154,7 @@ testOnEachStore(
     const executionId = await startExecution(store, { pipeline: "default" });
     const stepId = await recordModels(store, { executionId, stepName: "load" }, { "a.sql": "a\n" });
     await assertRejects(
-      completeExecution(store, stepId),
+      endExecution(store, stepId, { status: "COMPLETED" }),
       (error: Error) =>
         error instanceof NotFoundError &&
         error.message === `Execution "${stepId}" does not exist: that id is step LOAD of ` +

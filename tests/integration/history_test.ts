@@ -5,9 +5,9 @@
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { ChangeSet } from "../../src/service/compare.ts";
-import { completeExecution, failExecution, startExecution } from "../../src/service/executions.ts";
+import { endExecution, startExecution } from "../../src/service/executions.ts";
 import { executionChanges, executionDetail, executionHistory } from "../../src/service/history.ts";
-import { completeStep } from "../../src/service/steps.ts";
+import { endStep } from "../../src/service/steps.ts";
 import type { Store } from "../../src/store/database.ts";
 import { recordModels, testOnEachStore } from "../helpers/integration_store.ts";
 
@@ -18,14 +18,14 @@ async function twoRuns(store: Store) {
     "a.sql": "a\n",
     "b.sql": "b\n",
   });
-  await completeStep(store, load1, 7n);
-  await completeExecution(store, first);
+  await endStep(store, load1, { status: "COMPLETED", rowsProcessed: 7n });
+  await endExecution(store, first, { status: "COMPLETED" });
   const second = await startExecution(store, { pipeline: "default" });
   const load2 = await recordModels(store, { executionId: second, stepName: "load" }, {
     "a.sql": "a, edited\n",
     "c.sql": "c\n",
   });
-  await completeStep(store, load2, 5n);
+  await endStep(store, load2, { status: "COMPLETED", rowsProcessed: 5n });
   const export2 = await recordModels(store, { executionId: second, stepName: "export" }, {
     "e.sql": "e\n",
   });
@@ -36,21 +36,21 @@ testOnEachStore(
   "executionHistory() lists a pipeline's runs newest first with their totals, filtered by status, start and limit",
   async (store) => {
     const { first, second } = await twoRuns(store);
-    await completeExecution(store, second);
+    await endExecution(store, second, { status: "COMPLETED" });
     const failed = await startExecution(store, { pipeline: "default" });
-    await failExecution(store, failed, "disk full");
+    await endExecution(store, failed, { status: "FAILED", failureReason: "disk full" });
     await startExecution(store, { pipeline: "other" });
 
     const history = await executionHistory(store, { pipeline: "default", limit: 10 });
     assertEquals(
-      history.map((e) => [e.execution_id, e.status, e.step_count, e.model_count, e.rows_processed]),
+      history.map((e) => [e.executionId, e.status, e.stepCount, e.modelCount, e.rowsProcessed]),
       [
-        [failed, "FAILED", "0", "0", null],
-        [second, "COMPLETED", "2", "3", "5"],
-        [first, "COMPLETED", "1", "2", "7"],
+        [failed, "FAILED", 0n, 0n, null],
+        [second, "COMPLETED", 2n, 3n, 5n],
+        [first, "COMPLETED", 1n, 2n, 7n],
       ],
     );
-    const ids = (rows: { execution_id: string }[]) => rows.map((e) => e.execution_id);
+    const ids = (rows: { executionId: string }[]) => rows.map((e) => e.executionId);
     assertEquals(ids(await executionHistory(store, { pipeline: "default", limit: 1 })), [failed]);
     assertEquals(
       ids(await executionHistory(store, { pipeline: "default", limit: 10, status: "COMPLETED" })),
@@ -60,7 +60,7 @@ testOnEachStore(
       ids(await executionHistory(store, { pipeline: "default", limit: 10, offset: 1 })),
       [second, first],
     );
-    const since = history[1].started_on;
+    const since = history[1].startedOn;
     assertEquals(
       ids(await executionHistory(store, { pipeline: "default", limit: 10, since })),
       [failed, second],
@@ -74,16 +74,16 @@ testOnEachStore(
   async (store) => {
     const { first, load1, second, load2, export2 } = await twoRuns(store);
     const detail = await executionDetail(store, second);
-    assertEquals(detail.previous_execution_id, first);
+    assertEquals(detail.previousExecutionId, first);
     assertEquals(
-      detail.steps.map((s) => [s.execution_step_id, s.step_name, s.status, s.changed_models]),
+      detail.steps.map((s) => [s.stepId, s.stepName, s.status, s.changedModels]),
       [[load2, "LOAD", "COMPLETED", 2], [export2, "EXPORT", "IN_PROGRESS", 1]],
     );
-    assertEquals([detail.execution.status, detail.execution.model_count], ["IN_PROGRESS", "3"]);
+    assertEquals([detail.execution.status, detail.execution.modelCount], ["IN_PROGRESS", 3n]);
     // The first run has nothing to compare with.
     const firstDetail = await executionDetail(store, first);
-    assertEquals(firstDetail.previous_execution_id, null);
-    assertEquals(firstDetail.steps.map((s) => [s.execution_step_id, s.changed_models]), [
+    assertEquals(firstDetail.previousExecutionId, null);
+    assertEquals(firstDetail.steps.map((s) => [s.stepId, s.changedModels]), [
       [load1, null],
     ]);
   },
@@ -127,17 +127,17 @@ testOnEachStore(
   async (store) => {
     const a1 = await startExecution(store, { pipeline: "a" });
     await recordModels(store, { executionId: a1, stepName: "load" }, { "m.sql": "1\n" });
-    await completeExecution(store, a1);
+    await endExecution(store, a1, { status: "COMPLETED" });
     const other = await startExecution(store, { pipeline: "default" });
     await recordModels(store, { executionId: other, stepName: "load" }, { "m.sql": "2\n" });
-    await completeExecution(store, other);
+    await endExecution(store, other, { status: "COMPLETED" });
     const a2 = await startExecution(store, { pipeline: "a" });
     await recordModels(store, { executionId: a2, stepName: "load" }, { "m.sql": "1\n" });
     const detail = await executionDetail(store, a2);
-    assertEquals([detail.execution.pipeline, detail.previous_execution_id], ["a", a1]);
-    assertEquals(detail.steps[0].changed_models, 0);
+    assertEquals([detail.execution.pipeline, detail.previousExecutionId], ["a", a1]);
+    assertEquals(detail.steps[0].changedModels, 0);
     assertEquals(
-      (await executionHistory(store, { pipeline: "a", limit: 10 })).map((e) => e.execution_id),
+      (await executionHistory(store, { pipeline: "a", limit: 10 })).map((e) => e.executionId),
       [a2, a1],
     );
   },

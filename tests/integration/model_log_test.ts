@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { stepChangeSet } from "../../src/service/compare.ts";
-import { completeExecution, failExecution, startExecution } from "../../src/service/executions.ts";
+import { endExecution, startExecution } from "../../src/service/executions.ts";
 import { explainChanges, modelLog } from "../../src/service/model_log.ts";
 import type { Store } from "../../src/store/database.ts";
 import { recordingLog, recordModels, testOnEachStore } from "../helpers/integration_store.ts";
@@ -22,8 +22,10 @@ async function run(
 ) {
   const executionId = await startExecution(store, { pipeline });
   const stepId = await recordModels(store, { executionId, stepName: "load" }, files);
-  if (end === "complete") await completeExecution(store, executionId);
-  if (end === "fail") await failExecution(store, executionId, null);
+  if (end === "complete") await endExecution(store, executionId, { status: "COMPLETED" });
+  if (end === "fail") {
+    await endExecution(store, executionId, { status: "FAILED", failureReason: null });
+  }
   return { executionId, stepId };
 }
 

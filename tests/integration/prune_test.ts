@@ -5,8 +5,7 @@
 import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
 import { NotFoundError } from "../../src/errors.ts";
 import {
-  completeExecution,
-  failExecution,
+  endExecution,
   lastSuccessfulExecution,
   startExecution,
 } from "../../src/service/executions.ts";
@@ -19,8 +18,10 @@ import { snapshotTables } from "../helpers/pipeline.ts";
 async function run(store: Store, pipeline: string, end: "complete" | "fail" | null) {
   const executionId = await startExecution(store, { pipeline });
   await recordModels(store, { executionId, stepName: "load" }, { "a.sql": "a\n", "b.sql": "b\n" });
-  if (end === "complete") await completeExecution(store, executionId);
-  if (end === "fail") await failExecution(store, executionId, null);
+  if (end === "complete") await endExecution(store, executionId, { status: "COMPLETED" });
+  if (end === "fail") {
+    await endExecution(store, executionId, { status: "FAILED", failureReason: null });
+  }
   return executionId;
 }
 
@@ -68,7 +69,7 @@ testOnEachStore(
     const { first, failed } = await fiveRuns(store);
     const before = await snapshotTables((query) => store.query(query));
     const dryRun = await prune(store, { ...everyPipeline, dryRun: true });
-    assertEquals(dryRun.executions.map((e) => [e.execution_id, e.pipeline, e.status]), [
+    assertEquals(dryRun.executions.map((e) => [e.executionId, e.pipeline, e.status]), [
       [first, "default", "COMPLETED"],
       [failed, "default", "FAILED"],
     ]);
@@ -80,7 +81,7 @@ testOnEachStore(
       keepLast: 1,
       dryRun: true,
     });
-    assertEquals(keepOne.executions.map((e) => e.execution_id), [first, failed]);
+    assertEquals(keepOne.executions.map((e) => e.executionId), [first, failed]);
     assertEquals(await snapshotTables((query) => store.query(query)), before);
   },
 );
@@ -119,7 +120,7 @@ testOnEachStore(
       includeUnfinished: true,
     });
     assertEquals(pruned.startedBefore, "2999-01-01T00:00:00+00:00");
-    assertEquals(pruned.executions.map((e) => e.execution_id), [first, failed, running]);
+    assertEquals(pruned.executions.map((e) => e.executionId), [first, failed, running]);
     assertEquals(pruned.totals, { executions: 3, steps: 3, modelRows: 6 });
     assertEquals(await executionIds(store), [baseline, other]);
     // An agent still holding the pruned run's id is refused.

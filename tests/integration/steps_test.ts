@@ -5,13 +5,8 @@
 import { createHash } from "node:crypto";
 import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
 import { ConflictError, NotFoundError } from "../../src/errors.ts";
-import {
-  completeExecution,
-  failExecution,
-  requireExecution,
-  startExecution,
-} from "../../src/service/executions.ts";
-import { completeStep, failStep, requireStep } from "../../src/service/steps.ts";
+import { endExecution, requireExecution, startExecution } from "../../src/service/executions.ts";
+import { endStep, requireStep } from "../../src/service/steps.ts";
 import type { Store } from "../../src/store/database.ts";
 import { recordingLog, recordModels, testOnEachStore } from "../helpers/integration_store.ts";
 import { snapshotTables } from "../helpers/pipeline.ts";
@@ -42,10 +37,10 @@ testOnEachStore(
       `orders=${sha256("select 1;\n")}`,
     ]);
     const step = await requireStep(store, stepId);
-    assertEquals([step.step_name, step.status, step.model_count, step.execution_id], [
+    assertEquals([step.stepName, step.status, step.modelCount, step.executionId], [
       "LOAD",
       "IN_PROGRESS",
-      "2",
+      2n,
       executionId,
     ]);
     assertEquals((await requireExecution(store, executionId)).status, "IN_PROGRESS");
@@ -58,7 +53,7 @@ testOnEachStore(
     const executionId = await startExecution(store, { pipeline: "default" });
     const log = recordingLog();
     const stepId = await recordModels(store, { executionId, stepName: "audit" }, {}, log);
-    assertEquals((await requireStep(store, stepId)).model_count, "0");
+    assertEquals((await requireStep(store, stepId)).modelCount, 0n);
     assertEquals(log.warnings.length, 1);
     assertEquals(log.warnings[0].endsWith(": the step is recorded without models"), true);
   },
@@ -69,8 +64,8 @@ testOnEachStore(
   async (store) => {
     for (const end of ["completed", "failed"] as const) {
       const executionId = await startExecution(store, { pipeline: "default" });
-      if (end === "completed") await completeExecution(store, executionId);
-      else await failExecution(store, executionId, null);
+      if (end === "completed") await endExecution(store, executionId, { status: "COMPLETED" });
+      else await endExecution(store, executionId, { status: "FAILED", failureReason: null });
       const before = await snapshotTables((query) => store.query(query));
       await assertRejects(
         recordModels(store, { executionId, stepName: "load" }, { "a.sql": "a\n" }),
@@ -85,50 +80,57 @@ testOnEachStore(
 );
 
 testOnEachStore(
-  "completeStep() keeps a row count beyond 2^53 exact and ends a step once; failing it then is refused",
+  "endStep() completes a step once, its row count exact beyond 2^53; failing it then is refused",
   async (store) => {
     const executionId = await startExecution(store, { pipeline: "default" });
     const stepId = await recordModels(store, { executionId, stepName: "load" }, { "a.sql": "a\n" });
-    const ended = await completeStep(store, stepId, MAX_ROWS);
-    assertEquals([ended.unchanged, ended.row.status, ended.row.rows_processed], [
+    const ended = await endStep(store, stepId, { status: "COMPLETED", rowsProcessed: MAX_ROWS });
+    assertEquals([ended.unchanged, ended.record.status, ended.record.rowsProcessed], [
       false,
       "COMPLETED",
-      String(MAX_ROWS),
+      MAX_ROWS,
     ]);
-    const again = await completeStep(store, stepId, 5n);
-    assertEquals([again.unchanged, again.row.rows_processed], [true, String(MAX_ROWS)]);
+    const again = await endStep(store, stepId, { status: "COMPLETED", rowsProcessed: 5n });
+    assertEquals([again.unchanged, again.record.rowsProcessed], [true, MAX_ROWS]);
     await assertRejects(
-      failStep(store, stepId, "late"),
+      endStep(store, stepId, { status: "FAILED", failureReason: "late" }),
       (error: Error) =>
         error instanceof ConflictError &&
         error.message.startsWith(`Step "${stepId}" is already completed and cannot fail: `),
     );
-    const totals = await completeExecution(store, executionId);
-    assertEquals(totals.row.rows_processed, String(MAX_ROWS));
+    const totals = await endExecution(store, executionId, { status: "COMPLETED" });
+    assertEquals(totals.record.rowsProcessed, MAX_ROWS);
     const noCount = await recordModels(
       store,
       { executionId: await startExecution(store, { pipeline: "default" }), stepName: "load" },
       { "a.sql": "a\n" },
     );
-    assertEquals((await completeStep(store, noCount, null)).row.rows_processed, null);
+    assertEquals(
+      (await endStep(store, noCount, { status: "COMPLETED", rowsProcessed: null })).record
+        .rowsProcessed,
+      null,
+    );
   },
 );
 
 testOnEachStore(
-  "failStep() records why and keeps the first reason; completing the step is then refused",
+  "endStep() failing a step records why and keeps the first reason; completing it then is refused",
   async (store) => {
     const executionId = await startExecution(store, { pipeline: "default" });
     const stepId = await recordModels(store, { executionId, stepName: "load" }, { "a.sql": "a\n" });
-    const failed = await failStep(store, stepId, "disk full: /var/lib");
-    assertEquals([failed.unchanged, failed.row.status, failed.row.failure_reason], [
+    const failed = await endStep(store, stepId, {
+      status: "FAILED",
+      failureReason: "disk full: /var/lib",
+    });
+    assertEquals([failed.unchanged, failed.record.status, failed.record.failureReason], [
       false,
       "FAILED",
       "disk full: /var/lib",
     ]);
-    const again = await failStep(store, stepId, "other");
-    assertEquals([again.unchanged, again.row.failure_reason], [true, "disk full: /var/lib"]);
+    const again = await endStep(store, stepId, { status: "FAILED", failureReason: "other" });
+    assertEquals([again.unchanged, again.record.failureReason], [true, "disk full: /var/lib"]);
     await assertRejects(
-      completeStep(store, stepId, 1n),
+      endStep(store, stepId, { status: "COMPLETED", rowsProcessed: 1n }),
       (error: Error) =>
         error instanceof ConflictError &&
         error.message ===
@@ -144,14 +146,14 @@ testOnEachStore(
   async (store) => {
     const unknown = crypto.randomUUID();
     await assertRejects(
-      completeStep(store, unknown, null),
+      endStep(store, unknown, { status: "COMPLETED", rowsProcessed: null }),
       (error: Error) =>
         error instanceof NotFoundError &&
         error.message === `Step "${unknown}" does not exist: use an id printed by init-step`,
     );
     const executionId = await startExecution(store, { pipeline: "nightly" });
     await assertRejects(
-      failStep(store, executionId, null),
+      endStep(store, executionId, { status: "FAILED", failureReason: null }),
       (error: Error) =>
         error instanceof NotFoundError &&
         error.message === `Step "${executionId}" does not exist: that id is an execution of ` +

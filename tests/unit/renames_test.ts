@@ -1,11 +1,11 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { pairRenames } from "../../src/service/compare.ts";
-import type { ModelChangeRow } from "../../src/store/step_models.ts";
+import type { ModelChange } from "../../src/domain.ts";
 
 const X = "x".repeat(64), Y = "y".repeat(64);
 
 Deno.test("pairRenames() pairs a deleted and an added model only when their checksum is theirs alone", async (t) => {
-  const cases: { name: string; changes: ModelChangeRow[]; expected: unknown }[] = [
+  const cases: { name: string; changes: ModelChange[]; expected: unknown }[] = [
     {
       name: "one deleted, one added, same checksum: a rename",
       changes: [{ name: "new", change: "A", checksum: X }, {

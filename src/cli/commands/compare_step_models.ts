@@ -39,34 +39,42 @@ export function registerCompareStepModels(program: Command, cli: CliContext): vo
       const previousExecutionId = parsePreviousExecutionId(previousText);
       const compare = { stepId, previousExecutionId };
       if (options.nameStatus || options.explain || cli.wantsJson()) {
-        const { changes, explanations } = await cli.withStore(async (store) => {
-          const changes = await stepChangeSet(store, compare, cli.log);
-          const explanations = options.explain
-            ? await explainChanges(store, compare, changes)
-            : undefined;
-          return { changes, explanations };
-        });
-        const json = changeSetJson(changes);
-        if (explanations !== undefined && !cli.wantsJson()) {
-          // Explanations are for people: stderr, so that stdout stays what scripts read.
-          for (const line of explanations.map(explanationLine)) console.error(line);
-        }
-        cli.emit(
-          {
-            step_id: stepId,
-            previous_execution_id: previousExecutionId,
-            ...json,
-            ...(explanations === undefined ? {} : { explain: explanations.map(explanationJson) }),
-          },
-          options.nameStatus ? nameStatusLines(changes).join("\n") || null : json.changed.join(
-            options.separator,
-          ),
-        );
-        return;
+        return await printChangeSet(cli, compare, options);
       }
       const changed = await cli.withStore((store) => compareStepModels(store, compare, cli.log));
       cli.print(changed.join(options.separator));
     });
+}
+
+/** The full change set: as JSON, as A/M/R/D lines, or as names with explanations on stderr. */
+async function printChangeSet(
+  cli: CliContext,
+  compare: { stepId: string; previousExecutionId: string | null },
+  options: { separator: string; nameStatus?: boolean; explain?: boolean },
+): Promise<void> {
+  const { changes, explanations } = await cli.withStore(async (store) => {
+    const changes = await stepChangeSet(store, compare, cli.log);
+    const explanations = options.explain
+      ? await explainChanges(store, compare, changes)
+      : undefined;
+    return { changes, explanations };
+  });
+  const json = changeSetJson(changes);
+  if (explanations !== undefined && !cli.wantsJson()) {
+    // Explanations are for people: stderr, so that stdout stays what scripts read.
+    for (const line of explanations.map(explanationLine)) console.error(line);
+  }
+  cli.emit(
+    {
+      step_id: compare.stepId,
+      previous_execution_id: compare.previousExecutionId,
+      ...json,
+      ...(explanations === undefined ? {} : { explain: explanations.map(explanationJson) }),
+    },
+    options.nameStatus
+      ? nameStatusLines(changes).join("\n") || null
+      : json.changed.join(options.separator),
+  );
 }
 
 /** `M b: LOAD of execution … had 1c8a2b3c4d5e (stable since …), now 9f3b2c1d0e4f`. */

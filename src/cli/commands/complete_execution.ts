@@ -1,6 +1,6 @@
 /** complete-execution: marks an execution completed and logs its summary. */
 import type { Command } from "../parser.ts";
-import { completeExecution } from "../../service/executions.ts";
+import { endExecution } from "../../service/executions.ts";
 import { parseExecutionId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
 import { executionJson } from "../json_shapes.ts";
@@ -12,12 +12,12 @@ export function registerCompleteExecution(program: Command, cli: CliContext): vo
     .argument("<execution-id>", "an id printed by init-execution")
     .action(async (executionIdText: string) => {
       const executionId = parseExecutionId(executionIdText);
-      const { row: execution, unchanged } = await cli.withStore((store) =>
-        completeExecution(store, executionId)
+      const { record: execution, unchanged } = await cli.withStore((store) =>
+        endExecution(store, executionId, { status: "COMPLETED" })
       );
       if (unchanged) {
         cli.log.warn(
-          `Execution "${executionId}" was already completed on ${execution.completed_on}: unchanged`,
+          `Execution "${executionId}" was already completed on ${execution.completedOn}: unchanged`,
         );
       } else {
         cli.log.info(executionSummary(execution));

@@ -1,6 +1,6 @@
 /** complete-step: marks a step completed and logs its summary. */
 import type { Command } from "../parser.ts";
-import { completeStep } from "../../service/steps.ts";
+import { endStep } from "../../service/steps.ts";
 import { parseRowsProcessed, parseStepId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
 import { stepJson } from "../json_shapes.ts";
@@ -17,14 +17,14 @@ export function registerCompleteStep(program: Command, cli: CliContext): void {
     )
     .action(async (stepIdText: string, options: { rowsProcessed?: string }) => {
       const stepId = parseStepId(stepIdText);
-      const rows = options.rowsProcessed === undefined
+      const rowsProcessed = options.rowsProcessed === undefined
         ? null
         : parseRowsProcessed(options.rowsProcessed);
-      const { row: step, unchanged } = await cli.withStore((store) =>
-        completeStep(store, stepId, rows)
+      const { record: step, unchanged } = await cli.withStore((store) =>
+        endStep(store, stepId, { status: "COMPLETED", rowsProcessed })
       );
       if (unchanged) {
-        cli.log.warn(`Step "${stepId}" was already completed on ${step.completed_on}: unchanged`);
+        cli.log.warn(`Step "${stepId}" was already completed on ${step.completedOn}: unchanged`);
       } else {
         cli.log.info(stepSummary(step));
       }

@@ -1,7 +1,7 @@
 /** executions [show <id>]: the run history of a pipeline. */
 import type { Command } from "../parser.ts";
 import { executionDetail, executionHistory } from "../../service/history.ts";
-import type { ExecutionRow } from "../../store/executions.ts";
+import type { ExecutionWithTotals, Status } from "../../domain.ts";
 import { parseExecutionId, parseIsoTime } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
 import { executionDetailJson, executionJson } from "../json_shapes.ts";
@@ -9,7 +9,13 @@ import { formatCount, formatDuration } from "../summaries.ts";
 import { alignedTable } from "../tables.ts";
 import { UsageError } from "../../errors.ts";
 
-const STATUSES = ["INITIALISED", "IN_PROGRESS", "COMPLETED", "FAILED", "UNKNOWN"];
+const STATUSES: readonly Status[] = [
+  "INITIALISED",
+  "IN_PROGRESS",
+  "COMPLETED",
+  "FAILED",
+  "UNKNOWN",
+];
 
 export function registerExecutions(program: Command, cli: CliContext): void {
   const executions = program.command("executions")
@@ -34,22 +40,22 @@ export function registerExecutions(program: Command, cli: CliContext): void {
       const executionId = parseExecutionId(executionIdText);
       const detail = await cli.withStore((store) => executionDetail(store, executionId));
       const e = detail.execution;
-      const heading = `Execution ${e.execution_id} (${e.pipeline}): ${e.status}, started ` +
-        `${e.started_on}, ${
-          e.completed_on ? `took ${formatDuration(e.execution_time_ms)}` : "running"
+      const heading = `Execution ${e.executionId} (${e.pipeline}): ${e.status}, started ` +
+        `${e.startedOn}, ${
+          e.completedOn ? `took ${formatDuration(e.executionTimeMs)}` : "running"
         }` +
-        (e.failure_reason ? `, failed: ${e.failure_reason}` : "") +
-        `\nCompared with: ${detail.previous_execution_id ?? "no earlier successful execution"}`;
+        (e.failureReason ? `, failed: ${e.failureReason}` : "") +
+        `\nCompared with: ${detail.previousExecutionId ?? "no earlier successful execution"}`;
       const table = alignedTable(
         ["STEP", "STATUS", "DURATION", "MODELS", "CHANGED", "ROWS", "STEP ID"],
         detail.steps.map((s) => [
-          s.step_name,
+          s.stepName,
           s.status,
-          s.completed_on ? formatDuration(s.execution_time_ms) : "-",
-          formatCount(s.model_count),
-          s.changed_models === null ? "-" : formatCount(String(s.changed_models)),
-          s.rows_processed === null ? "-" : formatCount(s.rows_processed),
-          s.execution_step_id,
+          s.completedOn ? formatDuration(s.executionTimeMs) : "-",
+          formatCount(s.modelCount),
+          s.changedModels === null ? "-" : formatCount(s.changedModels),
+          s.rowsProcessed === null ? "-" : formatCount(s.rowsProcessed),
+          s.stepId,
         ]),
         new Set([3, 4, 5]),
       );
@@ -57,17 +63,17 @@ export function registerExecutions(program: Command, cli: CliContext): void {
     });
 }
 
-function historyTable(rows: ExecutionRow[]): string {
+function historyTable(rows: ExecutionWithTotals[]): string {
   return alignedTable(
     ["EXECUTION ID", "STATUS", "STARTED", "DURATION", "STEPS", "MODELS", "ROWS PROCESSED"],
     rows.map((e) => [
-      e.execution_id,
+      e.executionId,
       e.status,
-      e.started_on,
-      e.completed_on ? formatDuration(e.execution_time_ms) : "-",
-      formatCount(e.step_count),
-      formatCount(e.model_count),
-      e.rows_processed === null ? "-" : formatCount(e.rows_processed),
+      e.startedOn,
+      e.completedOn ? formatDuration(e.executionTimeMs) : "-",
+      formatCount(e.stepCount),
+      formatCount(e.modelCount),
+      e.rowsProcessed === null ? "-" : formatCount(e.rowsProcessed),
     ]),
     new Set([4, 5, 6]),
   );
@@ -80,8 +86,8 @@ function parseLimit(text: string): number {
   return Number(text);
 }
 
-function parseStatus(text: string): string {
-  const status = text.toUpperCase();
+function parseStatus(text: string): Status {
+  const status = text.toUpperCase() as Status;
   if (!STATUSES.includes(status)) {
     throw new UsageError(`--status "${text}" is not known: choose one of ${STATUSES.join(", ")}`);
   }

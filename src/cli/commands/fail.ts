@@ -1,7 +1,8 @@
 /** fail-step and fail-execution: record that a step or a whole run failed, and why. */
 import type { Command } from "../parser.ts";
-import { failExecution } from "../../service/executions.ts";
-import { failStep } from "../../service/steps.ts";
+import type { Execution } from "../../domain.ts";
+import { endExecution } from "../../service/executions.ts";
+import { endStep } from "../../service/steps.ts";
 import { parseExecutionId, parseStepId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
 import { executionJson, stepJson } from "../json_shapes.ts";
@@ -13,11 +14,12 @@ export function registerFailCommands(program: Command, cli: CliContext): void {
     .option("--reason <text>", "why it failed")
     .action(async (stepIdText: string, options: { reason?: string }) => {
       const stepId = parseStepId(stepIdText);
-      const { row, unchanged } = await cli.withStore((store) =>
-        failStep(store, stepId, options.reason ?? null)
+      const failureReason = options.reason ?? null;
+      const { record: step, unchanged } = await cli.withStore((store) =>
+        endStep(store, stepId, { status: "FAILED", failureReason })
       );
-      logFailure(cli, `Step "${stepId}" (${row.step_name})`, row, unchanged);
-      cli.emit(stepJson(row), null);
+      logFailure(cli, `Step "${stepId}" (${step.stepName})`, step, unchanged);
+      cli.emit(stepJson(step), null);
     });
   program.command("fail-execution")
     .description(
@@ -27,25 +29,26 @@ export function registerFailCommands(program: Command, cli: CliContext): void {
     .option("--reason <text>", "why it failed")
     .action(async (executionIdText: string, options: { reason?: string }) => {
       const executionId = parseExecutionId(executionIdText);
-      const { row, unchanged } = await cli.withStore((store) =>
-        failExecution(store, executionId, options.reason ?? null)
+      const failureReason = options.reason ?? null;
+      const { record: execution, unchanged } = await cli.withStore((store) =>
+        endExecution(store, executionId, { status: "FAILED", failureReason })
       );
-      logFailure(cli, `Execution "${executionId}"`, row, unchanged);
-      cli.emit(executionJson(row), null);
+      logFailure(cli, `Execution "${executionId}"`, execution, unchanged);
+      cli.emit(executionJson(execution), null);
     });
 }
 
 function logFailure(
   cli: CliContext,
   what: string,
-  row: { completed_on: string | null; failure_reason: string | null },
+  ended: Pick<Execution, "completedOn" | "failureReason">,
   unchanged: boolean,
 ): void {
   if (unchanged) {
-    cli.log.warn(`${what} had already failed on ${row.completed_on}: unchanged`);
+    cli.log.warn(`${what} had already failed on ${ended.completedOn}: unchanged`);
   } else {
     cli.log.info(
-      `${what} failed on ${row.completed_on}: ${row.failure_reason ?? "no reason given"}`,
+      `${what} failed on ${ended.completedOn}: ${ended.failureReason ?? "no reason given"}`,
     );
   }
 }

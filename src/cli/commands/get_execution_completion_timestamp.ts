@@ -17,6 +17,6 @@ export function registerGetExecutionCompletionTimestamp(program: Command, cli: C
       const timestamp = await cli.withStore((store) =>
         executionCompletionTimestamp(store, executionId)
       );
-      cli.emit({ execution_id: executionId, timestamp: timestamp || null }, timestamp);
+      cli.emit({ execution_id: executionId, timestamp }, timestamp ?? "");
     });
 }

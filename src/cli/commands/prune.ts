@@ -84,12 +84,12 @@ function pruneText(result: PruneResult): string {
   const table = alignedTable(
     ["EXECUTION ID", "PIPELINE", "STATUS", "STARTED", "STEPS", "MODELS"],
     result.executions.map((e) => [
-      e.execution_id,
+      e.executionId,
       e.pipeline,
       e.status,
-      e.started_on,
-      formatCount(e.step_count),
-      formatCount(e.model_count),
+      e.startedOn,
+      formatCount(e.stepCount),
+      formatCount(e.modelCount),
     ]),
     new Set([4, 5]),
   );
@@ -101,12 +101,12 @@ function pruneJson(result: PruneResult) {
     dry_run: result.dryRun,
     started_before: result.startedBefore,
     executions: result.executions.map((e) => ({
-      execution_id: e.execution_id,
+      execution_id: e.executionId,
       pipeline: e.pipeline,
       status: e.status,
-      started_on: e.started_on,
-      steps: Number(e.step_count),
-      models: Number(e.model_count),
+      started_on: e.startedOn,
+      steps: Number(e.stepCount),
+      models: Number(e.modelCount),
     })),
     totals: {
       executions: result.totals.executions,
@@ -117,5 +117,5 @@ function pruneJson(result: PruneResult) {
 }
 
 function counted(count: number, noun: string): string {
-  return `${formatCount(String(count))} ${noun}${count === 1 ? "" : "s"}`;
+  return `${formatCount(count)} ${noun}${count === 1 ? "" : "s"}`;
 }
