@@ -167,3 +167,30 @@ export const SECOND_LOAD_CHANGES = {
   renamed: [],
   unchanged: 2,
 };
+
+/** How an arranged run ends: completed, failed (no reason), or left running. */
+export type RunEnd = "complete" | "fail" | "none";
+
+/**
+ * Records runs in-process, oldest first: each an execution of its pipeline with a LOAD step of
+ * the `*.sql` files under `root`, ended as asked. Their execution ids, in order.
+ */
+export async function recordRunsInProcess(
+  store: StoreUnderTest,
+  root: string,
+  runs: readonly { pipeline: string; end: RunEnd }[],
+): Promise<string[]> {
+  return await arrangeInProcess(store, async (service) => {
+    const ids: string[] = [];
+    for (const { pipeline, end } of runs) {
+      const executionId = await startExecution(service, { pipeline });
+      await recordStepOf(service, { executionId, stepName: "LOAD" }, root, "*.sql");
+      if (end === "complete") await endExecution(service, executionId, { status: "COMPLETED" });
+      if (end === "fail") {
+        await endExecution(service, executionId, { status: "FAILED", failureReason: null });
+      }
+      ids.push(executionId);
+    }
+    return ids;
+  });
+}
