@@ -61,13 +61,16 @@ export async function openStoreAt(kind: StoreKind, urlOrPath: string): Promise<S
 }
 
 /**
- * A migrated store: a PostgreSQL database collated by ICU en-US (where code-point order differs
+ * A store, migrated unless `migrated` is false: a PostgreSQL database collated by ICU en-US (where code-point order differs
  * from the locale's) opened through dpo's postgres.js store, or a SQLite file in a temporary folder.
  */
-export async function openIntegrationStore(kind: StoreKind): Promise<IntegrationStore> {
+export async function openIntegrationStore(
+  kind: StoreKind,
+  options: { migrated?: boolean } = {},
+): Promise<IntegrationStore> {
   const opened = kind === "PostgreSQL" ? await openPostgres() : await openSqlite();
   try {
-    await upgradeSchema(opened.store, "head", quietLog);
+    if (options.migrated !== false) await upgradeSchema(opened.store, "head", quietLog);
   } catch (error) {
     await opened[Symbol.asyncDispose]();
     throw error;
