@@ -45,6 +45,14 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
   if (target.kind === "sqlite") {
     // Loaded on demand: neither store pays for the other's driver.
     const { openSqliteStore } = await import("./sqlite_store.ts");
+    if (options.migrateEmbedded !== false && !fileExists(target.path)) {
+      const { createSqliteStore } = await import("./sqlite_creation.ts");
+      await createSqliteStore(target.path, {
+        busyTimeoutSeconds: options.connectTimeoutSeconds,
+        log: options.log,
+        migrate: (store) => upgrade(store, "head", quietLog(options.log)),
+      });
+    }
     return openSqliteStore({
       path: target.path,
       busyTimeoutSeconds: options.connectTimeoutSeconds,
@@ -58,6 +66,15 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
     statementTimeoutSeconds: options.statementTimeoutSeconds,
     log: options.log,
   });
+}
+
+function fileExists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Migrating the embedded store on every open would otherwise log at INFO on every command.

@@ -4,6 +4,13 @@
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { DatabaseError } from "../errors.ts";
+import { isBusy, translateSqliteError } from "./sqlite_errors.ts";
+import {
+  ensureFolder,
+  exists,
+  refuseEarlierStore,
+  refuseNetworkFileSystem,
+} from "./sqlite_file_checks.ts";
 import type { Log } from "../log.ts";
 import type { Queryable, Store } from "./database.ts";
 
@@ -13,6 +20,13 @@ export interface SqliteOptions {
   /** How long to wait for another process's write transaction (--connect-timeout). */
   busyTimeoutSeconds: number;
   log: Log;
+  /** The file to open when it is not `path` yet: a store being created (sqlite_creation.ts). */
+  file?: string;
+  /**
+   * A store being built under a temporary name that no other process opens (sqlite_creation.ts):
+   * no journal and no waiting for the disk; its builder switches it to WAL and syncs it once.
+   */
+  building?: boolean;
 }
 
 /**
@@ -23,7 +37,8 @@ export interface SqliteOptions {
 export function openSqliteStore(options: SqliteOptions): Store {
   const display = `sqlite:${options.path}`;
   // Synchronous file checks: each asynchronous one costs an event-loop turn on every command.
-  if (!exists(options.path)) {
+  const file = options.file ?? options.path;
+  if (!exists(file)) {
     refuseEarlierStore(options.path);
     ensureFolder(options.path);
   }
@@ -33,21 +48,17 @@ export function openSqliteStore(options: SqliteOptions): Store {
     // The busy timeout is set as the file opens, before WAL is switched on: that switch takes a
     // lock others may hold (measured: 1 of 8 processes starting at once on a new file failed
     // with "database is locked" when the timeout came second).
-    db = new DatabaseSync(options.path, { timeout: busyMilliseconds(options.busyTimeoutSeconds) });
+    db = new DatabaseSync(file, { timeout: busyMilliseconds(options.busyTimeoutSeconds) });
   } catch (error) {
     throw translateSqliteError(error, options.path);
   }
   const clock = new TransactionClock();
   try {
-    const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as {
-      journal_mode: string;
-    };
-    if (journal_mode !== "wal") {
-      throw new DatabaseError(
-        `The embedded store "${options.path}" cannot use SQLite's write-ahead log ` +
-          `(journal mode "${journal_mode}"): put it on a local disk (network file systems are ` +
-          "not supported)",
-      );
+    if (options.building) {
+      db.exec("PRAGMA synchronous = OFF");
+      db.exec("PRAGMA journal_mode = OFF");
+    } else {
+      useWriteAheadLog(db, options.path);
     }
     // The Python schema's foreign keys, enforced as PostgreSQL enforces them.
     db.exec("PRAGMA foreign_keys = ON");
@@ -64,6 +75,20 @@ export function openSqliteStore(options: SqliteOptions): Store {
     throw translateSqliteError(error, options.path);
   }
   return new SqliteStore(db, clock, { ...options, display });
+}
+
+/** Switches the store to SQLite's write-ahead log (a no-op once it is), or says why it cannot. */
+function useWriteAheadLog(db: DatabaseSync, path: string): void {
+  const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as {
+    journal_mode: string;
+  };
+  if (journal_mode !== "wal") {
+    throw new DatabaseError(
+      `The embedded store "${path}" cannot use SQLite's write-ahead log ` +
+        `(journal mode "${journal_mode}"): put it on a local disk (network file systems are ` +
+        "not supported)",
+    );
+  }
 }
 
 /**
@@ -240,161 +265,4 @@ const WAIT_BEFORE_SAYING_MS = 200;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The folder of dpo's earlier embedded store (PGlite), which held a PostgreSQL data folder. */
-function refuseEarlierStore(path: string): void {
-  const folder = folderOf(path);
-  if (!exists(`${folder}/pgdata/PG_VERSION`)) return;
-  throw new DatabaseError(
-    `The folder "${folder}" holds the embedded store of an earlier dpo (PGlite), which this ` +
-      "dpo no longer reads; it would otherwise start an empty store and report every model as " +
-      `new: keep using the earlier dpo on it, or move "${folder}/pgdata" aside to start afresh`,
-  );
-}
-
-/**
- * SQLite's write-ahead log shares memory between processes through a file next to the store,
- * which network file systems do not keep coherent: two hosts could then both write and corrupt
- * it. Refused up front when /proc says where the store lies (not in every container).
- */
-function refuseNetworkFileSystem(path: string): void {
-  let mountInfo: string;
-  let folder: string;
-  try {
-    mountInfo = Deno.readTextFileSync("/proc/self/mountinfo");
-    folder = Deno.realPathSync(folderOf(path));
-  } catch {
-    return;
-  }
-  const type = fileSystemType(mountInfo, folder);
-  if (type !== undefined && NETWORK_FILE_SYSTEMS.test(type)) {
-    throw new DatabaseError(
-      `The embedded store "${path}" is on a network file system (${type}), where SQLite's ` +
-        "write-ahead log is not safe: keep it on a local disk (--db sqlite:<file>), or use a " +
-        "PostgreSQL server",
-    );
-  }
-}
-
-const NETWORK_FILE_SYSTEMS =
-  /^(nfs4?|cifs|smb3?|smbfs|ncpfs|afs|9p|ceph|glusterfs|fuse\.(sshfs|s3fs|gcsfuse|rclone))$/;
-
-/** The type of the file system that holds `absolutePath`, from /proc/self/mountinfo's text. */
-export function fileSystemType(mountInfo: string, absolutePath: string): string | undefined {
-  let best: { mountPoint: string; type: string } | undefined;
-  for (const line of mountInfo.split("\n")) {
-    const fields = line.split(" ");
-    const separator = fields.indexOf("-");
-    if (fields.length < 5 || separator === -1) continue;
-    // Spaces and the like are octal escapes there: "/mnt/my\040share".
-    const mountPoint = fields[4].replace(
-      /\\([0-7]{3})/g,
-      (_, octal) => String.fromCharCode(parseInt(octal, 8)),
-    );
-    const inside = mountPoint === "/" || absolutePath === mountPoint ||
-      absolutePath.startsWith(`${mountPoint}/`);
-    if (inside && (best === undefined || mountPoint.length >= best.mountPoint.length)) {
-      best = { mountPoint, type: fields[separator + 1] };
-    }
-  }
-  return best?.type;
-}
-
-function ensureFolder(path: string): void {
-  try {
-    Deno.mkdirSync(folderOf(path), { recursive: true });
-  } catch (error) {
-    throw new DatabaseError(
-      `Cannot create the folder of the embedded store "${path}": ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
-
-function folderOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash === -1 ? "." : slash === 0 ? "/" : path.slice(0, slash);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// SQLite's primary result codes (https://sqlite.org/rescode.html); node:sqlite reports extended
-// ones in errcode, whose low byte is the primary.
-const SQLITE_BUSY = 5;
-const SQLITE_READONLY = 8;
-const SQLITE_IOERR = 10;
-const SQLITE_CORRUPT = 11;
-const SQLITE_FULL = 13;
-const SQLITE_CANTOPEN = 14;
-const SQLITE_PROTOCOL = 15;
-const SQLITE_NOTADB = 26;
-
-function resultCode(error: unknown): number | undefined {
-  const code = (error as { errcode?: unknown })?.errcode;
-  return typeof code === "number" ? code & 0xff : undefined;
-}
-
-function isBusy(error: unknown): boolean {
-  return resultCode(error) === SQLITE_BUSY;
-}
-
-/** One clear line for each way the store's file can fail; other errors pass through unchanged. */
-export function translateSqliteError(error: unknown, path: string): unknown {
-  if (!(error instanceof Error) || error instanceof DatabaseError) return error;
-  const code = resultCode(error);
-  const store = `The embedded store "${path}"`;
-  // node:sqlite's exec() throws without a result code: still the store's failure, in one line.
-  if (code === undefined) {
-    const fromSqlite = (error as { code?: unknown }).code === "ERR_SQLITE_ERROR";
-    return fromSqlite
-      ? new DatabaseError(`${store} failed: ${error.message}`, { cause: error })
-      : error;
-  }
-  const make = (text: string) => new DatabaseError(text, { cause: error });
-  switch (code) {
-    case SQLITE_BUSY:
-      return make(
-        `${store} stayed locked by another dpo process: retry later or raise --connect-timeout`,
-      );
-    case SQLITE_NOTADB:
-      return make(
-        `${store} is not a SQLite database (${error.message}): name the right file with ` +
-          "--db sqlite:<file>, or move this one aside",
-      );
-    case SQLITE_CORRUPT:
-      return make(
-        `${store} is damaged (${error.message}): restore it from a backup, or move it aside to ` +
-          "start afresh",
-      );
-    case SQLITE_READONLY:
-      return make(
-        `${store} cannot be written (${error.message}): give this user write access to the ` +
-          "file and its folder",
-      );
-    case SQLITE_CANTOPEN:
-      return make(
-        `Cannot open ${store.charAt(0).toLowerCase()}${store.slice(1)} (${error.message}): ` +
-          "check that the path names a file in a folder this user may write",
-      );
-    case SQLITE_FULL:
-      return make(
-        `${store} could not be written: the disk is full; nothing was written: free some ` +
-          "space and run the command again",
-      );
-    case SQLITE_IOERR:
-    case SQLITE_PROTOCOL:
-      return make(
-        `${store} could not be read or written (${error.message}): keep it on a local disk ` +
-          "(network file systems are not supported) and check the disk",
-      );
-  }
-  return make(`${store} failed: ${error.message}`);
 }

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { fileSystemType } from "../../src/store/sqlite_store.ts";
+import { fileSystemType } from "../../src/store/sqlite_file_checks.ts";
 
 const MOUNT_INFO = [
   "22 27 0:21 / /proc rw,relatime - proc proc rw",

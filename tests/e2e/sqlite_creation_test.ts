@@ -1,0 +1,74 @@
+/**
+ * The embedded store's creation: whole or not at all (built under a temporary name, then linked
+ * into place), whoever creates it and however many processes try at once.
+ */
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { dpoOk, runDpo } from "../helpers/cli.ts";
+import { canMountTmpfs, temporaryFolder } from "../helpers/model_tree.ts";
+import { assertCleanFailure, querySqliteStore } from "../helpers/pipeline.ts";
+
+const CREATORS = 8;
+
+function namesIn(folder: string): string[] {
+  return [...Deno.readDirSync(folder)].map((entry) => entry.name).sort();
+}
+
+Deno.test(`${CREATORS} processes creating one new embedded store at once all succeed, on one store migrated once, with no temporary file left`, async () => {
+  await using folder = await temporaryFolder();
+  const db = ["--db", `sqlite:${folder.path}/dpo.sqlite`];
+  const ids = await Promise.all(
+    Array.from({ length: CREATORS }, () => dpoOk([...db, "init-execution"])),
+  );
+  assertEquals(new Set(ids).size, CREATORS);
+  const file = `${folder.path}/dpo.sqlite`;
+  assertEquals(
+    querySqliteStore(file, "SELECT execution_id FROM dpo.execution ORDER BY execution_id"),
+    [...ids].sort().map((id) => ({ execution_id: id })),
+  );
+  const migrationFiles = namesIn(new URL("../../migrations/sqlite/", import.meta.url).pathname);
+  assertEquals(
+    querySqliteStore(file, "SELECT version FROM dpo.schema_migrations ORDER BY version"),
+    migrationFiles.map((name) => ({ version: name.replace(/\.sql$/, "") })),
+  );
+  assertEquals(await dpoOk([...db, "db", "current"]), "0003_pipelines_and_failures (head)");
+  assertEquals(namesIn(folder.path), ["dpo.sqlite"]);
+});
+
+const TMPFS_AVAILABLE = canMountTmpfs();
+
+Deno.test({
+  name:
+    "a new embedded store that cannot be created whole (a full disk) is not created at all: one line, no file left, and it is created once there is room",
+  ignore: !TMPFS_AVAILABLE,
+  async fn() {
+    await using mountPoint = await temporaryFolder();
+    // Smaller than a migrated store (~50 kB), larger than the file's first pages.
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=24k", "tmpfs", mountPoint.path],
+    }).output();
+    assert(mount.success, new TextDecoder().decode(mount.stderr));
+    try {
+      const db = ["--db", `sqlite:${mountPoint.path}/dpo.sqlite`];
+      assertCleanFailure(
+        await runDpo([...db, "init-execution"]),
+        1,
+        /^error: The embedded store ".*dpo\.sqlite" could not be written: the disk is full; nothing was written: free some space and run the command again$/,
+      );
+      assertEquals(namesIn(mountPoint.path), []);
+      await new Deno.Command("mount", {
+        args: ["-o", "remount,size=1m", mountPoint.path],
+      }).output();
+      await dpoOk([...db, "init-execution"]);
+      assertEquals(namesIn(mountPoint.path), ["dpo.sqlite"]);
+    } finally {
+      await new Deno.Command("umount", { args: ["-l", mountPoint.path] }).output();
+    }
+  },
+});
+
+if (!TMPFS_AVAILABLE) {
+  console.error(
+    "sqlite_creation_test: the full-disk creation test is ignored: it mounts a small tmpfs, " +
+      "which needs root and mount(8)",
+  );
+}
