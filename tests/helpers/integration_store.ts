@@ -5,35 +5,14 @@
 import type { Log } from "../../src/log.ts";
 import type { Store } from "../../src/store/database.ts";
 import { upgradeSchema } from "../../src/service/schema.ts";
-import { openPostgresStore } from "../../src/store/postgres_store.ts";
-import { openSqliteStore } from "../../src/store/sqlite_store.ts";
-import { parsePostgresUrl } from "../../src/postgres_url.ts";
 import { recordStep } from "../../src/service/steps.ts";
 import { temporaryFolder, writeModels } from "./model_tree.ts";
 import { createTestDatabase } from "./postgres_server.ts";
+import { openStoreAt, recordingLog } from "./in_process_store.ts";
 import type { StoreKind } from "./pipeline.ts";
 
 export { STORE_KINDS, type StoreKind } from "./pipeline.ts";
-
-/** What the code under test logged, by level, and the Log that records it. */
-export interface RecordingLog extends Log {
-  warnings: string[];
-  infos: string[];
-}
-
-/** A Log that keeps warnings and infos (and drops debug lines) for the test to read. */
-export function recordingLog(): RecordingLog {
-  const warnings: string[] = [];
-  const infos: string[] = [];
-  return {
-    warnings,
-    infos,
-    debug: () => {},
-    info: (text) => infos.push(text),
-    warn: (text) => warnings.push(text),
-    error: (text) => warnings.push(`ERROR: ${text}`),
-  };
-}
+export { openStoreAt, type RecordingLog, recordingLog } from "./in_process_store.ts";
 
 /** An open, migrated store of one kind; `await using` closes it and drops its database or file. */
 export interface IntegrationStore {
@@ -45,24 +24,9 @@ export interface IntegrationStore {
 const quietLog = recordingLog();
 
 /**
- * dpo's store in-process on a PostgreSQL URL (libpq's PG* variables ignored) or a SQLite file,
- * as a command opens it; close it when done.
- */
-export async function openStoreAt(kind: StoreKind, urlOrPath: string): Promise<Store> {
-  if (kind === "SQLite") {
-    return openSqliteStore({ path: urlOrPath, busyTimeoutSeconds: 10, log: quietLog });
-  }
-  return await openPostgresStore({
-    settings: parsePostgresUrl(urlOrPath, () => undefined),
-    connectTimeoutSeconds: 10,
-    statementTimeoutSeconds: 60,
-    log: quietLog,
-  });
-}
-
-/**
- * A store, migrated unless `migrated` is false: a PostgreSQL database collated by ICU en-US (where code-point order differs
- * from the locale's) opened through dpo's postgres.js store, or a SQLite file in a temporary folder.
+ * A store, migrated unless `migrated` is false: a PostgreSQL database collated by ICU en-US
+ * (where code-point order differs from the locale's) opened through dpo's postgres.js store, or a
+ * SQLite file in a temporary folder.
  */
 export async function openIntegrationStore(
   kind: StoreKind,

@@ -5,7 +5,7 @@
 import { endExecution, startExecution } from "../../src/service/executions.ts";
 import { endStep, recordStep } from "../../src/service/steps.ts";
 import type { Store } from "../../src/store/database.ts";
-import { openStoreAt, recordingLog } from "./integration_store.ts";
+import { openStoreAt, recordingLog } from "./in_process_store.ts";
 import { writeModels } from "./model_tree.ts";
 import type { DpoOnStore, Json } from "./json_output.ts";
 import { MAX_ROWS } from "./json_output.ts";
