@@ -23,6 +23,7 @@ import {
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
 import { databaseUrl, serverSettings, superuserClient } from "../helpers/postgres_server.ts";
+import { recordRunsInProcess } from "../helpers/recorded_runs.ts";
 
 /** Rows that lost their execution or step: whole executions go, never part of one. */
 async function orphans(store: { rows: StoreUnderTest["rows"] }): Promise<unknown> {
@@ -43,31 +44,23 @@ async function executionIds(store: StoreUnderTest): Promise<string[]> {
   return rows.map((row) => String(row.id));
 }
 
-/** One execution of `pipeline` with a LOAD step of the models under `root`, ended as asked. */
-async function recordRun(
-  dpo: (args: string[]) => Promise<string>,
-  root: string,
-  pipeline: string,
-  end: "complete" | "fail" | "none",
-): Promise<string> {
-  const id = await dpo(["--pipeline", pipeline, "init-execution"]);
-  await dpo(["init-step", id, "LOAD", root, "*.sql"]);
-  if (end === "complete") await dpo(["complete-execution", id]);
-  if (end === "fail") await dpo(["fail-execution", id]);
-  return id;
-}
-
 for (const kind of STORE_KINDS) {
   Deno.test(`${kind}: prune deletes whole executions, keeps each pipeline's baseline and unfinished runs, and --dry-run changes nothing`, async () => {
     await using store = await openStoreUnderTest(kind);
     await using models = await temporaryFolder();
     const dpo = (args: string[]) => dpoOk([...store.args, ...args]);
     await writeModels(models.path, { "a.sql": "select 1;\n", "b.sql": "select 2;\n" });
-    const first = await recordRun(dpo, models.path, "default", "complete");
-    const failed = await recordRun(dpo, models.path, "default", "fail");
-    const baseline = await recordRun(dpo, models.path, "default", "complete");
-    const running = await recordRun(dpo, models.path, "default", "none");
-    const other = await recordRun(dpo, models.path, "other", "complete");
+    const [first, failed, baseline, running, other] = await recordRunsInProcess(
+      store,
+      models.path,
+      [
+        { pipeline: "default", end: "complete" },
+        { pipeline: "default", end: "fail" },
+        { pipeline: "default", end: "complete" },
+        { pipeline: "default", end: "none" },
+        { pipeline: "other", end: "complete" },
+      ],
+    );
 
     // Usage: a rule is required, unfinished runs only with a cut-off.
     for (
@@ -170,9 +163,10 @@ Deno.test("PostgreSQL: prune as a role without DELETE fails with one line and de
   await using role = await createTestRole();
   await using models = await temporaryFolder();
   await writeModels(models.path, { "a.sql": "select 1;\n" });
-  const dpo = (args: string[]) => dpoOk([...store.args, ...args]);
-  await recordRun(dpo, models.path, "default", "complete");
-  await recordRun(dpo, models.path, "default", "complete");
+  await recordRunsInProcess(store, models.path, [
+    { pipeline: "default", end: "complete" },
+    { pipeline: "default", end: "complete" },
+  ]);
   const name = new URL(store.args[0]).pathname.slice(1);
   await using admin = adminOf(name);
   await admin.sql.unsafe(`GRANT USAGE ON SCHEMA dpo TO ${role.name};
@@ -242,10 +236,11 @@ for (const path of ["PostgreSQL", "PgBouncer", "SQLite"] as const) {
       old,
       Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`m${i}.sql`, `select ${i};\n`])),
     );
-    const oldRuns: string[] = [];
-    for (let run = 0; run < OLD_RUNS; run++) {
-      oldRuns.push(await recordRun(dpo, old, "old", "complete"));
-    }
+    const oldRuns = await recordRunsInProcess(
+      opened,
+      old,
+      Array.from({ length: OLD_RUNS }, () => ({ pipeline: "old", end: "complete" as const })),
+    );
     await writeFleetModels(`${models.path}/fleet`, PRUNING_AGENTS);
     const prune = ["--format", "json", "--pipeline", "old", "prune", "--keep-last", "0"];
     const [fleet, ...prunes] = await Promise.all([

@@ -8,8 +8,8 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { inSqliteSchema } from "../../src/store/sqlite_store.ts";
 import type { FleetStore } from "../../scripts/lib/fleet.ts";
 import type { CliOptions, CliResult } from "./cli.ts";
-import { dpoOk } from "./cli.ts";
 import { decodeOutput } from "../../scripts/lib/captured_command.ts";
+import { migrateStoreAt } from "./in_process_store.ts";
 import { temporaryFolder } from "./model_tree.ts";
 import { createTestDatabase, superuserClient } from "./postgres_server.ts";
 
@@ -36,14 +36,15 @@ export interface StoreUnderTest {
 }
 
 /**
- * A PostgreSQL test database (collated by ICU en-US) after `dpo db upgrade`, or a migrated SQLite
- * store in `.dpo/dpo.sqlite` of a temporary folder. `await using` drops or removes it.
+ * A PostgreSQL test database (collated by ICU en-US), or a SQLite store in `.dpo/dpo.sqlite` of a
+ * temporary folder, migrated to head in-process (migrations_test.ts runs `dpo db upgrade` itself).
+ * `await using` drops or removes it.
  */
 export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTest> {
   if (kind === "PostgreSQL") {
     const db = await createTestDatabase({ collation: "icu-en-US" });
     try {
-      await dpoOk([db.url, "db", "upgrade"]);
+      await migrateStoreAt(kind, db.url);
     } catch (error) {
       await db[Symbol.asyncDispose]();
       throw error;
@@ -59,7 +60,7 @@ export async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTes
   const folder = await temporaryFolder();
   const storeFile = `${folder.path}/.dpo/dpo.sqlite`;
   try {
-    await dpoOk(["--db", `sqlite:${storeFile}`, "db", "upgrade"]);
+    await migrateStoreAt(kind, storeFile);
   } catch (error) {
     await folder[Symbol.asyncDispose]();
     throw error;
