@@ -1,7 +1,6 @@
 /**
  * The history as `dpo ui` pages it: an execution with one page of each step's change set, paged
- * and searched by the store, and the per-step figures of a page of executions. A new file beside
- * history.ts, whose executionChanges computes every change set whole.
+ * and searched by the store, and the per-step figures of a page of executions.
  */
 import type {
   ChangeCounts,

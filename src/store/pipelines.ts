@@ -1,5 +1,5 @@
 /** The statements that read dpo.execution a pipeline at a time: the overview and the timeline. */
-import { type Execution, type PipelineSummary, RECENT_RUNS } from "../domain.ts";
+import { type PipelineSummary, RECENT_RUNS } from "../domain.ts";
 import type { Queryable } from "./database.ts";
 import { executionColumns, type ExecutionRow, toExecution } from "./executions.ts";
 import { codePointOrder } from "./sql_text.ts";
@@ -40,18 +40,4 @@ export async function listPipelines(db: Queryable): Promise<PipelineSummary[]> {
     recentCompleted: BigInt(row.recent_completed),
     recentFailed: BigInt(row.recent_failed),
   }));
-}
-
-/** A pipeline's executions as the chart draws them: newest first, no totals. */
-export async function listExecutionDurations(
-  db: Queryable,
-  pipeline: string,
-  limit: number,
-): Promise<Execution[]> {
-  const rows = await db.query<ExecutionRow>(
-    `SELECT ${executionColumns(db.dialect)} FROM dpo.execution e WHERE e.pipeline = $1
-     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $2`,
-    [pipeline, limit],
-  );
-  return rows.map(toExecution);
 }

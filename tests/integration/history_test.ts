@@ -1,12 +1,13 @@
 /**
  * The run history in-process on PostgreSQL and SQLite: executions newest first with their totals
- * and filters, one execution's steps with their changes since the run before, the cached change
+ * and filters, one execution's steps with their changes since the run before, the paged and cached change
  * sets of `dpo ui`, and pipelines kept apart.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { ChangeSet } from "../../src/service/compare.ts";
+import type { ChangeCounts, ListedChange } from "../../src/domain.ts";
+import { executionChangePage } from "../../src/service/change_pages.ts";
 import { endExecution, startExecution } from "../../src/service/executions.ts";
-import { executionChanges, executionDetail, executionHistory } from "../../src/service/history.ts";
+import { executionDetail, executionHistory } from "../../src/service/history.ts";
 import { endStep } from "../../src/service/steps.ts";
 import type { Store } from "../../src/store/database.ts";
 import { recordModels, testOnEachStore } from "../helpers/integration_store.ts";
@@ -90,35 +91,51 @@ testOnEachStore(
 );
 
 testOnEachStore(
-  "executionChanges() gives each step's change set once, and reuses a cached one",
+  "executionChangePage() pages and searches each step's change set in the store, and reuses a cached page",
   async (store) => {
     const { second, load2, export2 } = await twoRuns(store);
-    const cached = new Map<string, ChangeSet>();
+    const cached = new Map<string, { counts: ChangeCounts; changes: ListedChange[] }>();
     const cache = {
       gets: 0,
       get(key: string) {
         this.gets++;
         return cached.get(key);
       },
-      set: (key: string, changeSet: ChangeSet) => void cached.set(key, changeSet),
+      set: (key: string, page: { counts: ChangeCounts; changes: ListedChange[] }) =>
+        void cached.set(key, page),
     };
-    const changes = await executionChanges(store, second, cache);
-    assertEquals(changes.changeSets.get(load2), {
-      added: ["c"],
-      modified: ["a"],
-      deleted: ["b"],
-      renamed: [],
-      unchanged: 0,
+    const whole = { search: "", limit: 10, offset: 0, cache };
+    const { detail, stepPages } = await executionChangePage(store, second, whole);
+    const pageOf = (stepId: string) => stepPages.find((page) => page.step.stepId === stepId);
+    assertEquals(pageOf(load2)?.changes, [
+      { change: "A", name: "c", renamedTo: null },
+      { change: "M", name: "a", renamedTo: null },
+      { change: "D", name: "b", renamedTo: null },
+    ]);
+    assertEquals(pageOf(load2)?.counts, {
+      added: 1,
+      modified: 1,
+      deleted: 1,
+      renamed: 0,
+      matching: 3,
     });
-    assertEquals(changes.changeSets.get(export2)?.added, ["e"]);
-    assertEquals(changes.detail, await executionDetail(store, second));
+    assertEquals(pageOf(export2)?.changes, [{ change: "A", name: "e", renamedTo: null }]);
+    assertEquals(detail, await executionDetail(store, second));
     assertEquals(cached.size, 2);
-    // Cached entries are used as they are: a step's change set never changes.
-    const marker = { added: ["cached"], modified: [], deleted: [], renamed: [], unchanged: 9 };
+    // Cached pages are used as they are: a step's change set never changes.
+    const marker = { counts: { ...pageOf(load2)!.counts }, changes: [] };
     cached.set([...cached.keys()][0], marker);
-    const again = await executionChanges(store, second, cache);
-    assertEquals(again.changeSets.get(load2), marker);
+    const again = await executionChangePage(store, second, whole);
+    assertEquals(again.stepPages[0].changes, []);
     assertEquals(cache.gets, 4);
+    const searched = await executionChangePage(store, second, { ...whole, search: "c" });
+    assertEquals(searched.stepPages.map((page) => page.changes.map((c) => c.name)), [["c"], []]);
+    const secondPage = await executionChangePage(store, second, {
+      search: "",
+      limit: 2,
+      offset: 2,
+    });
+    assertEquals(secondPage.stepPages.map((page) => page.changes.map((c) => c.name)), [["b"], []]);
   },
 );
 
