@@ -170,12 +170,17 @@ export async function listExecutions(
     // Stored times are fixed-width UTC text: the bound is written the same way (sqliteTime).
     sqlite: "$3 IS NULL OR e.started_on >= $3",
   };
+  // The page is chosen first, then its totals counted: both stores would otherwise count every
+  // skipped execution's steps and models before the OFFSET (page 200 of 10,000 executions of
+  // 100 models took ~0.8 s).
   const rows = await db.query<ExecutionTotalsRow>(
-    `SELECT ${totalsColumns(db.dialect)} FROM dpo.execution e
-     WHERE e.pipeline = $1 AND (CAST($2 AS text) IS NULL OR e.status = CAST($2 AS text)) AND (${
+    `SELECT ${totalsColumns(db.dialect)} FROM (
+       SELECT e.* FROM dpo.execution e
+       WHERE e.pipeline = $1 AND (CAST($2 AS text) IS NULL OR e.status = CAST($2 AS text)) AND (${
       inDialect(db, since)
     })
-     ORDER BY e.started_on DESC, e.created_on DESC LIMIT $4 OFFSET $5`,
+       ORDER BY e.started_on DESC, e.created_on DESC LIMIT $4 OFFSET $5) e
+     ORDER BY e.started_on DESC, e.created_on DESC`,
     [
       filter.pipeline,
       filter.status ?? null,
