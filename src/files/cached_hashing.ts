@@ -68,9 +68,9 @@ export class StatScan {
   }
 
   #sendBatch(): void {
-    if (this.#sent === this.#found.length) return;
-    const stats = this.#pool.statOnWorker(this.#found.slice(this.#sent));
-    if (stats === null) return;
+    // Without workers (yet, or on one core) the files wait here, never copied again and again.
+    if (this.#sent === this.#found.length || this.#pool.workers === 0) return;
+    const stats = this.#pool.statOnWorker(this.#found.slice(this.#sent))!;
     const start = this.#sent;
     this.#sent = this.#found.length;
     // Settled at once: a walk that fails later leaves no rejection unhandled.
