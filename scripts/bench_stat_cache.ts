@@ -210,7 +210,21 @@ export function statCacheStores(
   return stores;
 }
 
-if (import.meta.main) {
+const USAGE = `Usage: deno run -A scripts/bench_stat_cache.ts [options]
+
+  --trees large,small       trees to measure: large = 1,000 files of 1 MiB, small = 200,000 small
+                            files (bench.ts's tree, 2.7 KiB on average); default both
+  --runs N                  paired runs per row (floor, no-change, one changed, no cache); default 3
+  --stores sqlite,postgres  stores to measure; postgres only when DPO_BENCH_PG_URL is set
+                            (./scripts/bench.sh starts a throwaway server and sets it)
+  --help                    this text
+
+Prints one Markdown table (medians; each ratio against the sha256sum floor measured right before
+it) and the load average.`;
+
+if (import.meta.main && Deno.args.includes("--help")) {
+  console.log(USAGE);
+} else if (import.meta.main) {
   const value = (name: string, fallback: string) => {
     const index = Deno.args.indexOf(name);
     return index === -1 ? fallback : Deno.args[index + 1];

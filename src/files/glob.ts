@@ -20,8 +20,8 @@ import { type CompiledPattern, compilePatterns } from "./glob_pattern.ts";
 export function expandModelPatterns(
   basePath: string,
   patterns: readonly string[],
-  /** Told the number of files found so far, after each one. */
-  onFileFound: (count: number) => void = () => {},
+  /** Told the number of files found so far and the path, after each one. */
+  onFileFound: (count: number, path: string) => void = () => {},
 ): string[] {
   assertFolder(basePath);
   const compiled = compilePatterns(patterns.map((pattern) => checkPattern(pattern)));
@@ -44,9 +44,13 @@ class PatternWalk {
   readonly files: string[] = [];
   #base: string;
   #patterns: CompiledPattern[];
-  #onFileFound: (count: number) => void;
+  #onFileFound: (count: number, path: string) => void;
 
-  constructor(base: string, patterns: CompiledPattern[], onFileFound: (count: number) => void) {
+  constructor(
+    base: string,
+    patterns: CompiledPattern[],
+    onFileFound: (count: number, path: string) => void,
+  ) {
     this.#base = base;
     this.#patterns = patterns;
     this.#onFileFound = onFileFound;
@@ -134,7 +138,7 @@ class PatternWalk {
   }
 
   #found(path: string): void {
-    this.#onFileFound(this.files.push(path));
+    this.#onFileFound(this.files.push(path), path);
   }
 
   #list(folder: string): Deno.DirEntry[] {

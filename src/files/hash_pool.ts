@@ -31,6 +31,7 @@ export class HashPool implements Disposable {
   #basePath: string;
   #workers: HashWorkerClient[] = [];
   #workerCount = Math.min(MAX_WORKERS, navigator.hardwareConcurrency || 1);
+  #nextStatWorker = 0;
 
   constructor(basePath: string) {
     this.#basePath = basePath;
@@ -80,6 +81,15 @@ export class HashPool implements Disposable {
       ),
     );
     return digests;
+  }
+
+  /**
+   * The stats of files (file_stat.ts' statAll() numbers), taken on the next worker in turn; null
+   * while the pool has no worker (see expect()).
+   */
+  statOnWorker(paths: string[]): Promise<Float64Array> | null {
+    if (this.#workers.length === 0) return null;
+    return this.#workers[this.#nextStatWorker++ % this.#workers.length].stat(paths);
   }
 
   [Symbol.dispose](): void {

@@ -8,11 +8,13 @@ export interface HashedBatch {
   bytes: number;
 }
 
+type Answer = Exclude<HashResponse, { error: string }>;
+
 /** One hashing thread; it answers batches in the order they were sent. */
 export class HashWorkerClient {
   #basePath: string;
   #worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
-  #waiting: PromiseWithResolvers<HashedBatch>[] = [];
+  #waiting: PromiseWithResolvers<Answer>[] = [];
 
   constructor(basePath: string) {
     this.#basePath = basePath;
@@ -31,17 +33,26 @@ export class HashWorkerClient {
   }
 
   /** The digests of files `paths` (relative to the base path), and the bytes read. */
-  hash(paths: string[]): Promise<HashedBatch> {
-    const request = Promise.withResolvers<HashedBatch>();
-    this.#waiting.push(request);
-    this.#worker.postMessage({ basePath: this.#basePath, paths } satisfies HashRequest);
-    return request.promise;
+  async hash(paths: string[]): Promise<HashedBatch> {
+    return await this.#ask("hash", paths) as HashedBatch;
+  }
+
+  /** The stats of files `paths` (file_stat.ts' statAll() numbers). */
+  async stat(paths: string[]): Promise<Float64Array> {
+    return (await this.#ask("stat", paths) as { stats: Float64Array }).stats;
   }
 
   /** Stops the thread now; batches still waiting fail rather than wait forever. */
   terminate(): void {
     this.#worker.terminate();
     this.#failAll(new FileError("Hashing stopped before this batch was done"));
+  }
+
+  #ask(kind: HashRequest["kind"], paths: string[]): Promise<Answer> {
+    const request = Promise.withResolvers<Answer>();
+    this.#waiting.push(request);
+    this.#worker.postMessage({ kind, basePath: this.#basePath, paths } satisfies HashRequest);
+    return request.promise;
   }
 
   #failAll(error: FileError): void {

@@ -92,29 +92,31 @@ interface Fingerprint extends Disposable {
 
 async function fingerprintModels(options: RecordStepOptions, log: Log): Promise<Fingerprint> {
   // Loaded here, not at start-up: only init-step needs the glob and hashing modules.
-  const [{ HashPool }, statCache] = await Promise.all([
+  const [{ HashPool }, statCache, cachedHashing] = await Promise.all([
     import("../files/hash_pool.ts"),
     options.statCachePath === undefined ? null : import("../files/stat_cache.ts"),
+    options.statCachePath === undefined ? null : import("../files/cached_hashing.ts"),
   ]);
   using hashPool = new HashPool(options.basePath);
   const cache = statCache?.StatCache.open(options.statCachePath!, log) ?? null;
+  // With a cache, the pool's workers stat the files found while the walk goes on.
+  const scan = cache === null ? null : new cachedHashing!.StatScan(hashPool, options.basePath);
   try {
-    // Without a cache the pool hears of every file found, so that its workers can boot while the
-    // walk goes on; with one, it starts them only if enough files turn out to have changed.
+    // The pool hears of every file found, so that its workers can boot while the walk goes on.
     const { names, paths } = await listModels(
       options,
       log,
-      cache === null ? (count) => hashPool.expect(count) : undefined,
+      scan?.found ?? ((count) => hashPool.expect(count)),
     );
     options.progress?.start(names.length);
     if (cache === null) {
       const checksums = await hashPool.hash(paths, options.progress?.advance);
       return { models: { names, checksums }, recordInCache: () => {}, [Symbol.dispose]() {} };
     }
-    const { hashWithStatCache } = await import("../files/cached_hashing.ts");
-    const hashed = await hashWithStatCache(paths, {
+    const hashed = await cachedHashing!.hashWithStatCache(paths, {
       pool: hashPool,
       cache,
+      scan: scan!,
       basePath: options.basePath,
       onProgress: options.progress?.advance,
     });
@@ -137,7 +139,7 @@ async function fingerprintModels(options: RecordStepOptions, log: Log): Promise<
 async function listModels(
   { basePath, patterns }: RecordStepOptions,
   log: Log,
-  onFileFound?: (count: number) => void,
+  onFileFound?: (count: number, path: string) => void,
 ): Promise<{ names: string[]; paths: string[] }> {
   const { expandModelPatterns } = await import("../files/glob.ts");
   const files = expandModelPatterns(basePath, patterns, onFileFound);

@@ -1,6 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type FileStat, isSafelyOlder, StatCache } from "../../src/files/stat_cache.ts";
+import { type FileStat, isSafelyOlder } from "../../src/files/file_stat.ts";
+import type { CachedEntries } from "../../src/files/stat_bucket.ts";
+import { StatCache } from "../../src/files/stat_cache.ts";
 
 const STAT: FileStat = {
   dev: 65024,
@@ -10,6 +12,12 @@ const STAT: FileStat = {
   ctimeMs: 1_796_520_535_000,
 };
 const HEX = new TextEncoder().encode("ab".repeat(32));
+
+/** The cached digest of `path` for exactly `stat`. */
+function digestFor(entries: CachedEntries, path: string, stat: FileStat) {
+  const { dev, ino, size, mtimeMs, ctimeMs } = stat;
+  return entries.digestFor(path, new Float64Array([dev, ino, size, mtimeMs, ctimeMs]), 0);
+}
 
 function quietLog(lines: string[] = []) {
   return { debug: (text: string) => lines.push(text), info() {}, warn() {}, error() {} };
@@ -50,13 +58,13 @@ Deno.test("StatCache gives a digest back only for the very stat it was recorded 
     ], STAT.ctimeMs + 10_000);
     cache.record(scope, [{ path: "racy.sql", digest: { stat: STAT, hex: HEX } }], STAT.ctimeMs);
     const entries = cache.entries(scope);
-    assertEquals(entries.digestFor("a/b.sql", STAT), HEX);
-    assertEquals(entries.digestFor("racy.sql", STAT), undefined);
-    assertEquals(cache.entries({ dev: 1, ino: 3 }).digestFor("a/b.sql", STAT), undefined);
+    assertEquals(digestFor(entries, "a/b.sql", STAT), HEX);
+    assertEquals(digestFor(entries, "racy.sql", STAT), undefined);
+    assertEquals(digestFor(cache.entries({ dev: 1, ino: 3 }), "a/b.sql", STAT), undefined);
     for (const field of ["dev", "ino", "size", "mtimeMs", "ctimeMs"] as const) {
       await t.step(`a different ${field}`, () => {
         assertEquals(
-          entries.digestFor("a/b.sql", { ...STAT, [field]: STAT[field] + 1 }),
+          digestFor(entries, "a/b.sql", { ...STAT, [field]: STAT[field] + 1 }),
           undefined,
         );
       });
@@ -83,10 +91,10 @@ Deno.test("StatCache ignores a bucket that does not decode, and the next record 
     }
     lines.length = 0;
     using cache = StatCache.open(path, quietLog(lines))!;
-    assertEquals(cache.entries(scope).digestFor("a.sql", STAT), undefined);
+    assertEquals(digestFor(cache.entries(scope), "a.sql", STAT), undefined);
     assertEquals(lines.length, 1, lines.join("\n"));
     cache.record(scope, [entry], STAT.ctimeMs + 10_000);
-    assertEquals(cache.entries(scope).digestFor("a.sql", STAT), HEX);
+    assertEquals(digestFor(cache.entries(scope), "a.sql", STAT), HEX);
   } finally {
     await Deno.remove(folder, { recursive: true });
   }
