@@ -10,6 +10,7 @@ import type {
   Step,
   StepDiff,
 } from "../domain.ts";
+import type { ModelEvent } from "../service/model_log.ts";
 
 // Counts are bigints; JSON.rawJSON (ES2025, in Deno's V8, not yet in its TS lib) writes them as
 // JSON numbers without passing through a float: 9223372036854775807 stays exact.
@@ -32,6 +33,23 @@ export function executionJson(execution: ExecutionWithTotals) {
     steps: integer(execution.stepCount),
     models: integer(execution.modelCount),
     rows_processed: integer(execution.rowsProcessed),
+  };
+}
+
+/** One change of a model, as `dpo log --format json` and the ui's model page print it. */
+export function modelEventJson(event: ModelEvent) {
+  return {
+    change: event.change,
+    execution_id: event.executionId,
+    status: event.status,
+    started_on: event.startedOn,
+    completed_on: event.completedOn,
+    step_name: event.stepName,
+    step_id: event.stepId,
+    checksum_before: event.before,
+    checksum_after: event.after,
+    renamed_from: event.renamedFrom ?? null,
+    renamed_to: event.renamedTo ?? null,
   };
 }
 

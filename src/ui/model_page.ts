@@ -6,6 +6,8 @@ import { NotFoundError } from "../errors.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "../store/database.ts";
 import { type ModelEvent, modelLog } from "../service/model_log.ts";
+import { modelEventJson } from "../cli/json_shapes.ts";
+import { shortChecksum } from "../cli/tables.ts";
 import { type Html, html } from "./html.ts";
 import { type Links, type Page, pagerLinks } from "./page_parts.ts";
 
@@ -52,7 +54,7 @@ ${pagerLinks(page, hasNextPage, pageLink)}`;
     page,
     page_size: MODEL_EVENTS_PAGE_SIZE,
     has_next_page: hasNextPage,
-    changes: events.map(eventJson),
+    changes: events.map(modelEventJson),
   };
   return { title: `Model ${modelName}`, body, json };
 }
@@ -102,25 +104,4 @@ function eventsTable(
       <tbody>${rows}</tbody>
     </table>
   `;
-}
-
-function shortChecksum(checksum: string | null): string {
-  return checksum === null ? "-" : checksum.slice(0, 12);
-}
-
-/** One change as `dpo log --format json` prints it (the e2e test holds the two together). */
-function eventJson(event: ModelEvent) {
-  return {
-    change: event.change,
-    execution_id: event.executionId,
-    status: event.status,
-    started_on: event.startedOn,
-    completed_on: event.completedOn,
-    step_name: event.stepName,
-    step_id: event.stepId,
-    checksum_before: event.before,
-    checksum_after: event.after,
-    renamed_from: event.renamedFrom ?? null,
-    renamed_to: event.renamedTo ?? null,
-  };
 }

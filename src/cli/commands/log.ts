@@ -3,6 +3,7 @@ import type { Command } from "../parser.ts";
 import { type ModelEvent, modelLog } from "../../service/model_log.ts";
 import { parseStepName, parseWholeNumber } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
+import { modelEventJson } from "../json_shapes.ts";
 import { alignedTable, shortChecksum } from "../tables.ts";
 
 export function registerLog(program: Command, cli: CliContext): void {
@@ -23,7 +24,7 @@ export function registerLog(program: Command, cli: CliContext): void {
       };
       const events = await cli.withStore((store) => modelLog(store, query, cli.log));
       cli.emit(
-        { model, pipeline: query.pipeline, changes: events.map(eventJson) },
+        { model, pipeline: query.pipeline, changes: events.map(modelEventJson) },
         events.length === 0 ? null : logTable(events),
       );
     });
@@ -47,20 +48,4 @@ function logTable(events: ModelEvent[]): string {
         : "",
     ]),
   );
-}
-
-function eventJson(event: ModelEvent) {
-  return {
-    change: event.change,
-    execution_id: event.executionId,
-    status: event.status,
-    started_on: event.startedOn,
-    completed_on: event.completedOn,
-    step_name: event.stepName,
-    step_id: event.stepId,
-    checksum_before: event.before,
-    checksum_after: event.after,
-    renamed_from: event.renamedFrom ?? null,
-    renamed_to: event.renamedTo ?? null,
-  };
 }
