@@ -46,7 +46,10 @@ const EMBEDDED_TEXTS: Record<
     "no longer reads; it would otherwise start an empty store and report every model as new: " +
     `keep using the earlier dpo on it, or move "${path}/pgdata" aside to start afresh`,
   "cannot-create-folder": ({ path, detail }) =>
-    `Cannot create the folder of the embedded store "${path}": ${detail}`,
-  "cannot-create": ({ path, detail }) => `Cannot create the embedded store "${path}": ${detail}`,
+    `Cannot create the folder of the embedded store "${path}" (${detail}): name a file in a ` +
+    "folder this user may create, with --db sqlite:<file>",
+  "cannot-create": ({ path, detail }) =>
+    `Cannot create the embedded store "${path}" (${detail}): check that this user may write ` +
+    "in its folder and that the disk has room",
   "other": ({ detail }, store) => `${store} failed: ${detail}`,
 };

@@ -118,6 +118,27 @@ Deno.test("wordStoreError() words the embedded store's failures from SQLite's re
         "or raise --connect-timeout",
     },
     {
+      name: "a folder that cannot be made, with what to do next",
+      error: embeddedStoreError({
+        code: "cannot-create-folder",
+        path: "/tmp/file/dpo.sqlite",
+        detail: "File exists (os error 17): mkdir '/tmp/file'",
+      }),
+      expected: 'Cannot create the folder of the embedded store "/tmp/file/dpo.sqlite" (File ' +
+        "exists (os error 17): mkdir '/tmp/file'): name a file in a folder this user may " +
+        "create, with --db sqlite:<file>",
+    },
+    {
+      name: "a store that cannot be linked into place, with what to do next",
+      error: embeddedStoreError({
+        code: "cannot-create",
+        path: "/tmp/dpo.sqlite",
+        detail: "Permission denied (os error 13)",
+      }),
+      expected: 'Cannot create the embedded store "/tmp/dpo.sqlite" (Permission denied (os ' +
+        "error 13)): check that this user may write in its folder and that the disk has room",
+    },
+    {
       name: "a network file system, by its type",
       error: embeddedStoreError({
         code: "network-file-system",
