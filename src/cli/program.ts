@@ -1,5 +1,5 @@
 /** The command table: one entry per command module, legacy forms as aliases; argv read once. */
-import { Command, CommandLineError } from "./parser.ts";
+import { Command, CommandLineError, CommandLineExit } from "./parser.ts";
 import { type CommandLine, declareProgram, globalOptionsOf, prepareArgv } from "./command_line.ts";
 import { CliContext } from "./context.ts";
 import { importLazily } from "../lazy_import.ts";
@@ -165,7 +165,9 @@ export async function parseCommandLine(argv: readonly string[]): Promise<Command
     } catch (error) {
       // A command line that is wrong with one command known may be right, or wrong in another
       // way, with all of them (a value that reads like a command name): read it again with all.
-      if (!(error instanceof CommandLineError)) throw error;
+      // So is one that ends in the program's help (`-l executions` names no command): that help
+      // lists every command, not only the one loaded.
+      if (!(error instanceof CommandLineError || error instanceof CommandLineExit)) throw error;
     }
   }
   return await parseWith(COMMAND_MODULES, argv);

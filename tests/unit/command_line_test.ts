@@ -112,3 +112,17 @@ Deno.test("parseCommandLine() throws what main.ts prints for a command line it c
     },
   );
 });
+
+Deno.test("parseCommandLine() prints the program's help with every command when a value that reads like a command name leaves no command", async () => {
+  for (const argv of [["-l", "executions"], ["--pipeline", "executions"]]) {
+    const exit = await parseCommandLine(argv).then(
+      () => undefined,
+      (error) => error,
+    );
+    ok(exit instanceof CommandLineExit, `${argv.join(" ")}: ${exit}`);
+    equal(exit.exitCode, 2);
+    for (const command of ["init-execution", "executions", "ui", "completions"]) {
+      ok(exit.text.includes(`  ${command} `), `${argv.join(" ")}: no ${command} in\n${exit.text}`);
+    }
+  }
+});
