@@ -16,7 +16,8 @@ import type { ModelEvent } from "../service/model_log.ts";
 // JSON numbers without passing through a float: 9223372036854775807 stays exact.
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
-function integer(count: Count | null): unknown {
+/** A count as an exact JSON number, or null. */
+export function jsonInteger(count: Count | null): unknown {
   return count === null ? null : rawJSON(String(count));
 }
 
@@ -28,11 +29,11 @@ export function executionJson(execution: ExecutionWithTotals) {
     status: execution.status,
     started_on: execution.startedOn,
     completed_on: execution.completedOn,
-    execution_time_ms: integer(execution.executionTimeMs),
+    execution_time_ms: jsonInteger(execution.executionTimeMs),
     failure_reason: execution.failureReason,
-    steps: integer(execution.stepCount),
-    models: integer(execution.modelCount),
-    rows_processed: integer(execution.rowsProcessed),
+    steps: jsonInteger(execution.stepCount),
+    models: jsonInteger(execution.modelCount),
+    rows_processed: jsonInteger(execution.rowsProcessed),
   };
 }
 
@@ -62,10 +63,10 @@ export function stepJson(step: Step) {
     status: step.status,
     started_on: step.startedOn,
     completed_on: step.completedOn,
-    execution_time_ms: integer(step.executionTimeMs),
+    execution_time_ms: jsonInteger(step.executionTimeMs),
     failure_reason: step.failureReason,
-    models: integer(step.modelCount),
-    rows_processed: integer(step.rowsProcessed),
+    models: jsonInteger(step.modelCount),
+    rows_processed: jsonInteger(step.rowsProcessed),
   };
 }
 

@@ -47,12 +47,3 @@ export function duration(milliseconds: bigint | number | string | null): string 
 export function countText(count: bigint | string | number | null): string {
   return count === null ? "-" : formatCount(typeof count === "string" ? BigInt(count) : count);
 }
-
-// JSON.rawJSON (ES2025, in Deno's V8, not yet in its TS lib) writes an int8 that arrives as text
-// as a JSON number without passing through a float, as `--format json` does.
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-
-/** An integer (a count, or the store's text of one) as an exact JSON number, or null. */
-export function jsonInteger(count: bigint | string | null): unknown {
-  return count === null ? null : rawJSON(String(count));
-}

@@ -4,16 +4,9 @@ import type { Store } from "../store/database.ts";
 import type { ExecutionWithTotals } from "../domain.ts";
 import { executionHistory } from "../service/history.ts";
 import { stepMetrics } from "../service/change_pages.ts";
-import { executionJson } from "../cli/json_shapes.ts";
+import { executionJson, jsonInteger } from "../cli/json_shapes.ts";
 import { type Html, html } from "./html.ts";
-import {
-  countText,
-  duration,
-  jsonInteger,
-  type Links,
-  type Page,
-  pagerLinks,
-} from "./page_parts.ts";
+import { countText, duration, type Links, type Page, pagerLinks } from "./page_parts.ts";
 import { pipelineCharts } from "./pipeline_charts.ts";
 
 /** Executions on one page of a pipeline, and bars in each of its charts. */
