@@ -7,7 +7,7 @@ import { embeddedStoreText } from "./embedded_store_errors.ts";
 import { DatabaseError } from "../errors.ts";
 import { redactText, type Secrets } from "../redaction.ts";
 import { describeLockHolder } from "../store/migration_lock.ts";
-import { StoreError, type StoreFailure } from "../store/store_error.ts";
+import { asStoreError, StoreError, type StoreFailure } from "../store/store_error.ts";
 
 type DatabaseFailure = Extract<StoreFailure, { kind: "database" }>;
 
@@ -41,6 +41,20 @@ export function wordStoreError(error: unknown, target: StoreTarget): unknown {
   const text = wording?.(facts) ?? sqlStateText(facts, target);
   if (text === undefined) return error.cause;
   return new DatabaseError(redactText(text, secrets), { cause: error.cause });
+}
+
+/**
+ * One line for a store failure met outside a command's withStore (dpo ui's pages): the driver's
+ * error given its code as withStore gives it, then worded as a command would print it.
+ */
+export function storeFailureLine(
+  error: unknown,
+  target: StoreTarget,
+  statementTimeoutSeconds: number,
+): string {
+  const worded = wordStoreError(asStoreError(error, statementTimeoutSeconds), target);
+  const text = worded instanceof Error ? worded.message : String(worded);
+  return redactText(text.split("\n")[0], secretsOf(target));
 }
 
 function migrationLockText(failure: Extract<StoreFailure, { kind: "migration-lock" }>): string {

@@ -2,6 +2,7 @@
 import type { Command } from "../parser.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../../errors.ts";
+import { parseSeconds } from "../arguments.ts";
 
 const DEFAULT_PORT = 8765;
 
@@ -40,12 +41,10 @@ export function registerUi(program: Command, cli: CliContext): void {
         cli.print(url);
         if (options.open) openInBrowser(url, cli.log);
       };
-      const { wordStoreError } = await import("../store_errors.ts");
+      const { storeFailureLine } = await import("../store_errors.ts");
       const target = cli.target();
-      const describeError = (error: unknown) => {
-        const worded = wordStoreError(error, target);
-        return worded instanceof Error ? worded.message : String(worded);
-      };
+      const timeout = parseSeconds(cli.globals.statementTimeout, "--statement-timeout");
+      const describeError = (error: unknown) => storeFailureLine(error, target, timeout);
       await cli.withStore((store) =>
         serveUi(store, { hostname, port, log: cli.log, onListen, describeError })
       );
