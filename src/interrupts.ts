@@ -1,7 +1,8 @@
 /**
  * Who answers SIGINT and SIGTERM. main.ts exits at once (130, 143), which is right for a command
  * in the middle of a write: the unfinished transaction is dropped. A long-running command that
- * can stop cleanly (`dpo ui`) takes the interrupt over while it runs; a second one exits at once.
+ * can stop cleanly (`dpo ui`) takes the interrupt over while it runs; a second one, unless it is
+ * the same Ctrl-C delivered twice, exits at once.
  */
 
 let stopper: (() => void) | undefined;
@@ -27,9 +28,24 @@ export function yieldToPendingSignals(): Promise<void> {
 
 const SIGNAL_TURN_MS = 10;
 
-/** For main.ts: the stop to call for this interrupt (once), or undefined to exit. */
-export function takeInterruptStopper(): (() => void) | undefined {
+/**
+ * For main.ts: answers an interrupt by stopping the command that took it over, and returns true;
+ * false when main.ts should exit. A second interrupt right after the one that stopped it is the
+ * same Ctrl-C delivered twice (a terminal signals the whole process group, and `deno task` passes
+ * it on to its child too: 2 of 6 stops of `deno task dpo ui` exited 130), so it is ignored; a
+ * later one still exits at once.
+ */
+export function answerInterrupt(): boolean {
+  const now = performance.now();
   const stop = stopper;
   stopper = undefined;
-  return stop;
+  if (stop !== undefined) {
+    stoppedAt = now;
+    stop();
+    return true;
+  }
+  return stoppedAt !== undefined && now - stoppedAt < SAME_INTERRUPT_MS;
 }
+
+let stoppedAt: number | undefined;
+const SAME_INTERRUPT_MS = 500;

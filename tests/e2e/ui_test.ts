@@ -160,6 +160,17 @@ for (const kind of STORE_KINDS) {
   });
 }
 
+Deno.test("dpo ui given one Ctrl-C twice at once (a terminal's and deno task's) stops cleanly with exit 0", async () => {
+  await using store = await openStoreUnderTest("SQLite");
+  await using ui = await startUi(store.args);
+  ui.signal("SIGINT");
+  // The second after the first is handled, while the server is stopping.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const stopped = await ui.stop("SIGINT");
+  assertEquals(stopped.code, 0, stopped.stderr);
+  assert(!stopped.stderr.includes("error:"), stopped.stderr);
+});
+
 Deno.test("dpo ui pages a pipeline's executions, refuses a port in use and stops on SIGTERM with exit 0", async () => {
   await using store = await openStoreUnderTest("SQLite");
   for (let i = 0; i < 52; i++) {

@@ -8,6 +8,8 @@ export interface RunningUi {
   url: string;
   /** Sends the signal and waits for the process: its exit code and everything it printed. */
   stop(signal?: Deno.Signal): Promise<CommandOutput>;
+  /** Sends a signal without waiting for the process to end. */
+  signal(signal: Deno.Signal): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startUi(
   return {
     url,
     stop,
+    signal: (signal: Deno.Signal) => child.kill(signal),
     [Symbol.asyncDispose]: async () => {
       await stop("SIGKILL");
     },
