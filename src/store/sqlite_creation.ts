@@ -12,7 +12,8 @@
  */
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
-import { exists } from "./sqlite_file_checks.ts";
+import { exists, folderOf } from "./sqlite_file_checks.ts";
+import { cleanUpOnInterrupt } from "../interrupts.ts";
 import { embeddedStoreError } from "./sqlite_errors.ts";
 import { openSqliteStore, requireWriteAheadLog } from "./sqlite_store.ts";
 
@@ -25,7 +26,9 @@ export interface CreationOptions {
 
 /** Creates the store file at `path` unless it exists (or another process creates it first). */
 export async function createSqliteStore(path: string, options: CreationOptions): Promise<void> {
-  const temporary = `${path}.creating-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  removeAbandonedCreations(path);
+  const temporary = `${path}${CREATING}${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const forget = cleanUpOnInterrupt(() => removeQuietly(temporary));
   try {
     const store = openSqliteStore({ ...options, path, file: temporary, building: true });
     try {
@@ -48,7 +51,42 @@ export async function createSqliteStore(path: string, options: CreationOptions):
       );
     }
   } finally {
+    forget();
     removeQuietly(temporary);
+  }
+}
+
+const CREATING = ".creating-";
+
+/**
+ * Removes the temporary stores of creators that died (SIGKILL, a crash): older than a creation
+ * ever takes, and either their process is gone or they are old. Not by process alone: a container
+ * sharing the folder has other process ids.
+ */
+function removeAbandonedCreations(path: string): void {
+  const folder = folderOf(path);
+  const prefix = `${path.slice(path.lastIndexOf("/") + 1)}${CREATING}`;
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder)].map((entry) => entry.name);
+  } catch {
+    return;
+  }
+  for (const name of names.filter((name) => name.startsWith(prefix))) {
+    const file = `${folder}/${name}`;
+    const age = Date.now() - (statQuietly(file)?.mtime?.getTime() ?? Date.now());
+    const pid = Number(name.slice(prefix.length).split("-")[0]);
+    const gone = Number.isInteger(pid) && pid !== Deno.pid && exists("/proc/self") &&
+      !exists(`/proc/${pid}`);
+    if (age > 10_000 && (gone || age > 600_000)) removeQuietly(file);
+  }
+}
+
+function statQuietly(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -34,6 +34,25 @@ Deno.test(`${CREATORS} processes creating one new embedded store at once all suc
   assertEquals(namesIn(folder.path), ["dpo.sqlite"]);
 });
 
+Deno.test("creating a store removes what creators that died left behind, and nothing another may still be writing", async () => {
+  await using folder = await temporaryFolder();
+  const abandoned = `${folder.path}/dpo.sqlite.creating-999999999-0badc0de`;
+  const otherStore = `${folder.path}/other.sqlite.creating-999999999-0badc0de`;
+  // This test's own process is alive: its file may be a creation in progress.
+  const inProgress = `${folder.path}/dpo.sqlite.creating-${Deno.pid}-0badc0de`;
+  const aMinuteAgo = new Date(Date.now() - 60_000);
+  for (const file of [abandoned, `${abandoned}-journal`, otherStore, inProgress]) {
+    Deno.writeTextFileSync(file, "");
+    Deno.utimeSync(file, aMinuteAgo, aMinuteAgo);
+  }
+  await dpoOk(["--db", `sqlite:${folder.path}/dpo.sqlite`, "init-execution"]);
+  assertEquals(namesIn(folder.path), [
+    "dpo.sqlite",
+    `dpo.sqlite.creating-${Deno.pid}-0badc0de`,
+    "other.sqlite.creating-999999999-0badc0de",
+  ]);
+});
+
 const TMPFS_AVAILABLE = canMountTmpfs();
 
 Deno.test({
