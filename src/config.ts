@@ -107,8 +107,9 @@ export function parseStoreUrl(text: string): StoreTarget {
   const url = text.replace(DRIVER_SCHEME, "postgresql://");
   if (!POSTGRES_SCHEME.test(url)) {
     throw new UsageError(
-      `Database URL "${redactUrl(text)}" is not supported: use ` +
-        "postgresql://user:password@host:port/dbname or sqlite:<file>",
+      `Database URL "${redactUrl(text)}" is not supported: use a postgresql:// URL ` +
+        "(postgresql://host:port/dbname, with the user and password before the host) or " +
+        "sqlite:<file>",
     );
   }
   const settings = parsePostgresUrl(url);

@@ -1,5 +1,5 @@
 /**
- * The JSON documents `--format json` prints; README.md documents each shape. Their keys are the
+ * The JSON documents `--format json` prints; docs/commands.md documents each shape. Their keys are the
  * Python tool's snake_case, a contract: the domain's camelCase values are mapped here.
  */
 import type {

@@ -21,9 +21,6 @@ import {
  */
 export const STAT_CACHE_VERSION = 2;
 
-/** The file name of the cache, beside the embedded store or in the user's cache folder. */
-export const STAT_CACHE_FILE = "stat-cache.sqlite";
-
 /** How long a writer waits for another process's write before leaving the cache as it is. */
 const BUSY_TIMEOUT_MS = 5_000;
 

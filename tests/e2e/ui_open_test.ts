@@ -12,7 +12,7 @@ import { browserOpener } from "../../src/ui/open_browser.ts";
 // The fake opener is a shell script named as this platform's opener.
 const OPENER = browserOpener().command;
 const IGNORE = Deno.build.os === "windows";
-if (IGNORE) console.log("ui --open tests skipped: the fake opener is a shell script");
+if (IGNORE) console.error("ui --open tests skipped: the fake opener is a shell script");
 
 /** Writes an executable `name` into `folder` that runs `body` (sh). */
 async function fakeProgram(folder: string, name: string, body: string): Promise<void> {

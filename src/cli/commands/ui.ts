@@ -26,7 +26,7 @@ export function registerUi(program: Command, cli: CliContext): void {
         const folder = options.export;
         const { exportPages } = await import("../../ui/export.ts");
         const written = await cli.withStore((store) => exportPages(store, folder));
-        cli.print(`${written} pages written to ${folder}`);
+        cli.print(`${written} ${written === 1 ? "page" : "pages"} written to ${folder}`);
         return;
       }
       if (!isLoopback(hostname)) {
