@@ -6,6 +6,17 @@ import * as executions from "../store/executions.ts";
 import { findStepName } from "../store/steps.ts";
 import { type Ending, settleEnding } from "./endings.ts";
 
+/** The id given for a new execution is taken; the CLI says which option to change. */
+export class ExecutionExistsError extends ConflictError {
+  override name = "ExecutionExistsError";
+  readonly executionId: string;
+
+  constructor(executionId: string) {
+    super(`Execution "${executionId}" already exists`);
+    this.executionId = executionId;
+  }
+}
+
 /** Starts an execution of a pipeline, with the caller's id when given; returns its id. */
 export async function startExecution(
   store: Store,
@@ -15,11 +26,7 @@ export async function startExecution(
   const inserted = await store.transaction((tx) =>
     executions.insertExecution(tx, { executionId, pipeline: options.pipeline })
   );
-  if (!inserted) {
-    throw new ConflictError(
-      `Execution "${executionId}" already exists: give a new id or omit --execution-id`,
-    );
-  }
+  if (!inserted) throw new ExecutionExistsError(executionId);
   return executionId;
 }
 

@@ -190,7 +190,9 @@ Deno.test("ids that are unknown, already used or completed fail with exit code 1
       name: "init-execution with an id already used",
       args: ["init-execution", "--execution-id", completedId.toUpperCase()],
       code: 1,
-      message: new RegExp(`^error: Execution "${completedId}" already exists`),
+      message: new RegExp(
+        `^error: Execution "${completedId}" already exists: give a new id or omit --execution-id$`,
+      ),
     },
     {
       name: "init-step in a completed execution",

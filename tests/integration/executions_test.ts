@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError } from "../../src/errors.ts";
 import {
   endExecution,
   executionCompletionTimestamp,
+  ExecutionExistsError,
   lastSuccessfulExecution,
   requireExecution,
   startExecution,
@@ -37,9 +38,8 @@ testOnEachStore(
     await assertRejects(
       startExecution(store, { executionId: chosen, pipeline: "other" }),
       (error: Error) =>
-        error instanceof ConflictError &&
-        error.message ===
-          `Execution "${chosen}" already exists: give a new id or omit --execution-id`,
+        error instanceof ExecutionExistsError && error instanceof ConflictError &&
+        error.executionId === chosen && error.message === `Execution "${chosen}" already exists`,
     );
     assertEquals((await requireExecution(store, chosen)).pipeline, "nightly");
   },

@@ -1,6 +1,7 @@
 /** init-execution: starts an execution and prints its id. */
 import type { Command } from "../parser.ts";
-import { startExecution } from "../../service/executions.ts";
+import { ExecutionExistsError, startExecution } from "../../service/executions.ts";
+import { ConflictError } from "../../errors.ts";
 import { parseExecutionId } from "../arguments.ts";
 import type { CliContext } from "../context.ts";
 
@@ -16,7 +17,11 @@ export function registerInitExecution(program: Command, cli: CliContext): void {
         ? undefined
         : parseExecutionId(options.executionId);
       const pipeline = cli.pipeline();
-      const id = await cli.withStore((store) => startExecution(store, { executionId, pipeline }));
+      const id = await cli.withStore((store) => startExecution(store, { executionId, pipeline }))
+        .catch((error) => {
+          if (!(error instanceof ExecutionExistsError)) throw error;
+          throw new ConflictError(`${error.message}: give a new id or omit --execution-id`);
+        });
       cli.emit({ execution_id: id, pipeline }, id);
     });
 }
