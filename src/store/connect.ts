@@ -7,6 +7,7 @@ import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
 import { isAtRevision, upgrade } from "./migrate.ts";
 import { importLazily } from "../lazy_import.ts";
+import { exists } from "./sqlite_file_checks.ts";
 
 export interface OpenOptions {
   connectTimeoutSeconds: number;
@@ -52,7 +53,7 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
       "./sqlite_store.ts",
       import.meta.url,
     );
-    if (options.migrateEmbedded !== false && !fileExists(target.path)) {
+    if (options.migrateEmbedded !== false && !exists(target.path)) {
       const { createSqliteStore } = await importLazily<typeof import("./sqlite_creation.ts")>(
         "./sqlite_creation.ts",
         import.meta.url,
@@ -79,15 +80,6 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
     statementTimeoutSeconds: options.statementTimeoutSeconds,
     log: options.log,
   });
-}
-
-function fileExists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // Migrating the embedded store on every open would otherwise log at INFO on every command.
