@@ -10,6 +10,7 @@
  * `deno task bench` runs it after bench.ts's rows; PostgreSQL only when DPO_BENCH_PG_URL is set.
  */
 import { generateModelTree } from "./lib/model_tree.ts";
+import { runCaptured } from "./lib/captured_command.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 /** Past the racy guard's margin (stat_cache.ts): files written before it are trusted. */
@@ -46,18 +47,10 @@ export interface StatCacheRow {
 
 async function elapsed(command: string[], cwd?: string): Promise<{ ms: number; stdout: string }> {
   const start = performance.now();
-  const output = await new Deno.Command(command[0], {
-    args: command.slice(1),
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const output = await runCaptured(command[0], command.slice(1), { cwd });
   const ms = performance.now() - start;
-  if (!output.success) {
-    throw new Error(`${command.join(" ")} failed: ${new TextDecoder().decode(output.stderr)}`);
-  }
-  return { ms, stdout: new TextDecoder().decode(output.stdout).trim() };
+  if (output.code !== 0) throw new Error(`${command.join(" ")} failed: ${output.stderr}`);
+  return { ms, stdout: output.stdout.trim() };
 }
 
 function median(values: number[]): number {
