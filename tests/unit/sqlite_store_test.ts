@@ -1,5 +1,7 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { dpoLog } from "../../src/log.ts";
 import { fileSystemType } from "../../src/store/sqlite_file_checks.ts";
+import { openSqliteStore } from "../../src/store/sqlite_store.ts";
 
 const MOUNT_INFO = [
   "22 27 0:21 / /proc rw,relatime - proc proc rw",
@@ -22,4 +24,37 @@ Deno.test("fileSystemType() finds the file system of the deepest mount that hold
     await t.step(path, () => assertEquals(fileSystemType(MOUNT_INFO, path), expected));
   }
   assertEquals(fileSystemType("", "/x"), undefined);
+});
+
+Deno.test("the embedded store's now() is the wall clock as UTC text to the microsecond", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "dpo-clock-" });
+  const store = openSqliteStore({
+    path: `${folder}/dpo.sqlite`,
+    busyTimeoutSeconds: 1,
+    log: dpoLog(),
+  });
+  try {
+    const before = Date.now();
+    const [{ now }] = await store.query<{ now: string }>("SELECT now() AS now");
+    const after = Date.now();
+    assertMatch(now, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+    const written = Date.parse(now);
+    // Within the same millisecond window as Date.now(), give or take the clocks' rounding.
+    assertEquals(
+      written >= before - 2 && written <= after + 2,
+      true,
+      `${now} not in [${before}, ${after}]`,
+    );
+    // Inside a transaction every row gets the transaction's start time.
+    const times = await store.transaction(async (tx) => {
+      const [first] = await tx.query<{ now: string }>("SELECT now() AS now");
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      const [second] = await tx.query<{ now: string }>("SELECT now() AS now");
+      return [first.now, second.now];
+    });
+    assertEquals(times[0], times[1]);
+  } finally {
+    await store.close();
+    await Deno.remove(folder, { recursive: true });
+  }
 });
