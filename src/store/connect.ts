@@ -5,9 +5,14 @@
 import type { StoreTarget } from "../config.ts";
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
-import { isAtRevision, upgrade } from "./migrate.ts";
 import { importLazily } from "../lazy_import.ts";
 import { exists } from "./sqlite_file_checks.ts";
+import { hasHeadMigration } from "./schema_migrations.ts";
+
+// Loaded only when the embedded store is created or behind: every command opens its store
+// through this module, few of them migrate.
+const migrations = () =>
+  importLazily<typeof import("./migrate.ts")>("./migrate.ts", import.meta.url);
 
 export interface OpenOptions {
   connectTimeoutSeconds: number;
@@ -26,12 +31,12 @@ export async function withStore<T>(
   let store: Store | undefined;
   try {
     store = await openStore(target, options);
-    // One read on every command; a write transaction only when a migration is due.
+    // Two reads on every command; a write transaction only when a migration is due.
     if (
       store.dialect === "sqlite" && options.migrateEmbedded !== false &&
-      !await isAtRevision(store, "head")
+      !await hasHeadMigration(store)
     ) {
-      await upgrade(store, "head", quietLog(options.log));
+      await (await migrations()).upgrade(store, "head", quietLog(options.log));
     }
     return await work(store);
   } catch (error) {
@@ -61,7 +66,8 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
       await createSqliteStore(target.path, {
         busyTimeoutSeconds: options.connectTimeoutSeconds,
         log: options.log,
-        migrate: (store) => upgrade(store, "head", quietLog(options.log)),
+        migrate: async (store) =>
+          await (await migrations()).upgrade(store, "head", quietLog(options.log)),
       });
     }
     return openSqliteStore({

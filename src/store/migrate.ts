@@ -1,15 +1,23 @@
 /**
  * Applies and reverts migrations as dbmate does, one SQL file each, all of a run in one
- * transaction; the statements on dpo.schema_migrations live here, and what differs between
- * PostgreSQL and SQLite (the lock, the catalog, the version table) sits in CATALOGS below. A
- * database the Python tool created is adopted on its first upgrade (python_adoption.ts).
+ * transaction; the version table's statements live in schema_migrations.ts, and what else differs
+ * between PostgreSQL and SQLite (the lock, the catalog) sits in CATALOGS below. A database the
+ * Python tool created is adopted on its first upgrade (python_adoption.ts).
  */
 import { asTimestamp, type Revision } from "../domain.ts";
 import type { Log } from "../log.ts";
 import type { Dialect, Queryable, Store } from "./database.ts";
 import { loadMigrations, type Migration, migrationNames } from "./migration_files.ts";
-import { isoText } from "./sql_text.ts";
 import { importLazily } from "../lazy_import.ts";
+import {
+  appliedMigrationNames,
+  appliedMigrations,
+  createVersionTable,
+  dropVersionTable,
+  forgetMigration,
+  recordMigration,
+  versionTableExists,
+} from "./schema_migrations.ts";
 
 // The lock and the Python tool's adoption are loaded only when a PostgreSQL schema is migrated
 // or inspected: every command opens its store through this module, few of them migrate.
@@ -36,10 +44,7 @@ export async function upgrade(store: Store, target: string, log: Log): Promise<s
     for (const migration of migrations.slice(0, targetIndex + 1)) {
       if (applied.has(migration.name)) continue;
       await tx.exec(migration.up);
-      await tx.query(
-        "INSERT INTO dpo.schema_migrations (version, applied_on) VALUES ($1, now())",
-        [migration.name],
-      );
+      await recordMigration(tx, migration.name);
       names.push(migration.name);
     }
     return names;
@@ -48,18 +53,6 @@ export async function upgrade(store: Store, target: string, log: Log): Promise<s
   for (const name of appliedNames) log.info(`Applied migration ${name}`);
   if (appliedNames.length === 0) log.info("The database is already at the requested revision");
   return appliedNames;
-}
-
-/**
- * True when every migration up to `target` ("head" or a revision) is applied: one read, which
- * never waits for a writer, so that the embedded store checks its schema on every command.
- */
-export async function isAtRevision(store: Queryable, target: string): Promise<boolean> {
-  const names = migrationNames(store.dialect);
-  const wanted = target === "head" ? names : names.slice(0, names.indexOf(target) + 1);
-  if (!await versionTableExists(store)) return false;
-  const applied = await appliedNames(store);
-  return wanted.every((name) => applied.has(name));
 }
 
 /**
@@ -75,13 +68,13 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
       log.info("The database has no dpo schema: nothing to downgrade");
       return [];
     }
-    const applied = await appliedNames(tx);
+    const applied = await appliedMigrationNames(tx);
     const appliedInOrder = migrations.filter((m) => applied.has(m.name));
     const keep = keptCount(appliedInOrder, migrations, target);
     const reverted: string[] = [];
     for (const migration of appliedInOrder.slice(keep).reverse()) {
       await tx.exec(migration.down);
-      await tx.query("DELETE FROM dpo.schema_migrations WHERE version = $1", [migration.name]);
+      await forgetMigration(tx, migration.name);
       reverted.push(migration.name);
     }
     if (keep === 0) droppedAlembicTable = await CATALOGS[tx.dialect].dropEmptySchema(tx);
@@ -98,19 +91,13 @@ export async function downgrade(store: Store, target: string, log: Log): Promise
 /** Every migration with when it was applied (null when pending), oldest first. */
 export async function revisionHistory(store: Queryable): Promise<Revision[]> {
   const migrations = loadMigrations(store.dialect);
-  const rows = await versionTableExists(store)
-    ? await store.query<{ version: string; applied_on: string; note: string | null }>(
-      `SELECT version, ${
-        isoText(store.dialect, "applied_on")
-      } AS applied_on, note FROM dpo.schema_migrations`,
-    )
-    : [];
+  const rows = await versionTableExists(store) ? await appliedMigrations(store) : [];
   const byName = new Map(rows.map((row) => [row.version, row]));
   return migrations.map((m) => {
     const row = byName.get(m.name);
     return {
       name: m.name,
-      appliedOn: row === undefined ? null : asTimestamp(row.applied_on),
+      appliedOn: row === undefined ? null : asTimestamp(row.appliedOn),
       note: row?.note ?? null,
     };
   });
@@ -124,7 +111,7 @@ export async function currentRevision(
   store: Queryable,
 ): Promise<{ migration: string | null; alembic: string | null }> {
   if (await versionTableExists(store)) {
-    const applied = await appliedNames(store);
+    const applied = await appliedMigrationNames(store);
     const names = migrationNames(store.dialect);
     return { migration: names.filter((name) => applied.has(name)).at(-1) ?? null, alembic: null };
   }
@@ -140,9 +127,8 @@ export function headRevision(): string {
 interface Catalog {
   /** Serialises migration runs for the rest of the transaction. */
   lockMigrations(tx: Queryable, log: Log): Promise<void>;
-  versionTableExists(db: Queryable): Promise<boolean>;
-  /** Creates dpo.schema_migrations (and schema dpo where there are schemas). */
-  createVersionTable(tx: Queryable): Promise<void>;
+  /** Makes room for dpo.schema_migrations: schema dpo, where there are schemas. */
+  prepareSchema(tx: Queryable): Promise<void>;
   /** The Python tool's alembic revision, or null: only a PostgreSQL database can have one. */
   alembicRevision(db: Queryable): Promise<string | null>;
   /** Drops the version table and what is left of dpo; true when alembic's table went too. */
@@ -152,23 +138,12 @@ interface Catalog {
 const CATALOGS: Record<Dialect, Catalog> = {
   postgres: {
     lockMigrations: async (tx, log) => (await lockModule()).lockPostgresMigrations(tx, log),
-    versionTableExists: async (db) => {
-      const [{ exists }] = await db.query<{ exists: boolean }>(
-        "SELECT to_regclass('dpo.schema_migrations') IS NOT NULL AS exists",
-      );
-      return exists;
-    },
-    createVersionTable: async (tx) => {
+    prepareSchema: async (tx) => {
       const [{ exists: schemaExists }] = await tx.query<{ exists: boolean }>(
         "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'dpo') AS exists",
       );
       // CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database, which a runtime role lacks.
       if (!schemaExists) await tx.exec("CREATE SCHEMA dpo");
-      await tx.exec(`CREATE TABLE dpo.schema_migrations (
-        version character varying(100) NOT NULL PRIMARY KEY,
-        applied_on timestamp with time zone DEFAULT now() NOT NULL,
-        note text
-      )`);
     },
     alembicRevision: async (db) => (await adoptionModule()).alembicRevision(db),
     dropEmptySchema: dropEmptyPostgresSchema,
@@ -176,23 +151,11 @@ const CATALOGS: Record<Dialect, Catalog> = {
   sqlite: {
     // BEGIN IMMEDIATE, which opened the transaction, holds the whole store already.
     lockMigrations: () => Promise.resolve(),
-    versionTableExists: async (db) => {
-      const [{ found }] = await db.query<{ found: number }>(
-        `SELECT count(*) AS found FROM dpo.sqlite_master
-         WHERE type = 'table' AND name = 'schema_migrations'`,
-      );
-      return found > 0;
-    },
-    createVersionTable: async (tx) => {
-      await tx.exec(`CREATE TABLE dpo.schema_migrations (
-        version text NOT NULL PRIMARY KEY,
-        applied_on text DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now')) NOT NULL,
-        note text
-      )`);
-    },
+    // The store file is the schema.
+    prepareSchema: () => Promise.resolve(),
     alembicRevision: () => Promise.resolve(null),
     dropEmptySchema: async (tx) => {
-      await tx.exec("DROP TABLE dpo.schema_migrations");
+      await dropVersionTable(tx);
       return false;
     },
   },
@@ -203,9 +166,10 @@ async function readOrCreateVersionTable(
   migrations: Migration[],
   log: Log,
 ): Promise<Set<string>> {
-  if (await versionTableExists(tx)) return await appliedNames(tx);
+  if (await versionTableExists(tx)) return await appliedMigrationNames(tx);
   const pythonRevision = await CATALOGS[tx.dialect].alembicRevision(tx);
-  await CATALOGS[tx.dialect].createVersionTable(tx);
+  await CATALOGS[tx.dialect].prepareSchema(tx);
+  await createVersionTable(tx);
   if (pythonRevision === null) return new Set();
   await (await adoptionModule()).adoptPythonDatabase(tx, pythonRevision, migrations[0]);
   log.info(`Adopted the Python DPO's database at alembic revision ${pythonRevision}`);
@@ -214,7 +178,7 @@ async function readOrCreateVersionTable(
 
 /** Drops dpo's version table and schema; true when the Python tool's version table went too. */
 async function dropEmptyPostgresSchema(tx: Queryable): Promise<boolean> {
-  await tx.exec("DROP TABLE dpo.schema_migrations");
+  await dropVersionTable(tx);
   const droppedAlembicTable = await (await adoptionModule()).dropAlembicVersionTable(tx);
   const [{ count }] = await tx.query<{ count: string }>(
     `SELECT count(*)::text AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -222,15 +186,6 @@ async function dropEmptyPostgresSchema(tx: Queryable): Promise<boolean> {
   );
   if (count === "0") await tx.exec("DROP SCHEMA dpo");
   return droppedAlembicTable;
-}
-
-function versionTableExists(db: Queryable): Promise<boolean> {
-  return CATALOGS[db.dialect].versionTableExists(db);
-}
-
-async function appliedNames(db: Queryable): Promise<Set<string>> {
-  const rows = await db.query<{ version: string }>("SELECT version FROM dpo.schema_migrations");
-  return new Set(rows.map((row) => row.version));
 }
 
 function revisionIndex(migrations: Migration[], revision: string): number {

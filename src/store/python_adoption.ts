@@ -6,6 +6,7 @@
 import { ConflictError } from "../errors.ts";
 import type { Queryable } from "./database.ts";
 import { ALEMBIC_REVISIONS, loadAdoptions, type Migration } from "./migration_files.ts";
+import { recordMigration } from "./schema_migrations.ts";
 
 const ADOPTED_FROM_PYTHON = "adopted from the Python DPO at alembic revision";
 
@@ -41,10 +42,7 @@ export async function adoptPythonDatabase(
   const lastRevision = ALEMBIC_REVISIONS[ALEMBIC_REVISIONS.length - 1];
   if (pythonRevision !== lastRevision) await tx.exec(first.up);
   for (const adoption of adoptions) await tx.exec(adoption.afterFirst);
-  await tx.query("INSERT INTO dpo.schema_migrations (version, note) VALUES ($1, $2)", [
-    first.name,
-    `${ADOPTED_FROM_PYTHON} ${pythonRevision}`,
-  ]);
+  await recordMigration(tx, first.name, `${ADOPTED_FROM_PYTHON} ${pythonRevision}`);
   // The tables now match the Python tool's last revision, so it can still be swapped back in.
   await tx.query("UPDATE public.alembic_version_dpo SET version_num = $1", [lastRevision]);
 }

@@ -38,11 +38,9 @@ export function fileSystemType(mountInfo: string, absolutePath: string): string 
     const fields = line.split(" ");
     const separator = fields.indexOf("-");
     if (fields.length < 5 || separator === -1) continue;
-    // Spaces and the like are octal escapes there: "/mnt/my\040share".
-    const mountPoint = fields[4].replace(
-      /\\([0-7]{3})/g,
-      (_, octal) => String.fromCharCode(parseInt(octal, 8)),
-    );
+    // Spaces and the like are octal escapes there: "/mnt/my\040share". Unescaped only where
+    // there are any: the regular expression's first use costs every command ~0.5 ms (measured).
+    const mountPoint = fields[4].includes("\\") ? unescapeOctal(fields[4]) : fields[4];
     const inside = mountPoint === "/" || absolutePath === mountPoint ||
       absolutePath.startsWith(`${mountPoint}/`);
     if (inside && (best === undefined || mountPoint.length >= best.mountPoint.length)) {
@@ -50,6 +48,10 @@ export function fileSystemType(mountInfo: string, absolutePath: string): string 
     }
   }
   return best?.type;
+}
+
+function unescapeOctal(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal) => String.fromCharCode(parseInt(octal, 8)));
 }
 
 export function ensureFolder(path: string): void {
@@ -68,9 +70,14 @@ export function folderOf(path: string): string {
   return slash === -1 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }
 
+/**
+ * Whether `path` names something (a symbolic link counts by its target). By realPathSync, not
+ * lstatSync: every command asks this of its store, and lstatSync's first call costs ~0.5 ms
+ * (it builds a FileInfo with its dates), realPathSync's ~0.1 ms (measured).
+ */
 export function exists(path: string): boolean {
   try {
-    Deno.lstatSync(path);
+    Deno.realPathSync(path);
     return true;
   } catch {
     return false;
