@@ -10,9 +10,11 @@
  * `--stat-cache-trees ""` skips them.
  *
  * `--sizes ""` skips the trees and measures only start-up: a light command on each store against a
- * bare `deno run` in the same run, and the embedded store's first command (it creates the store).
+ * bare `deno run` in the same run, and the embedded store's first command (it creates the store),
+ * each from the sources (main.ts) and, on SQLite, from the bundle (dist/bundle, built first).
  */
 import { generateModelTree } from "./lib/model_tree.ts";
+import { buildBundle } from "./bundle.ts";
 import {
   benchStatCache,
   loadAverage,
@@ -51,7 +53,12 @@ async function timed(command: string[], cwd?: string): Promise<Timed> {
 }
 
 function dpo(store: string, ...rest: string[]): string[] {
-  return [Deno.execPath(), "run", "-A", "--quiet", main, "--db", store, ...rest];
+  return dpoVia(main, store, ...rest);
+}
+
+/** dpo through `entry`: main.ts, or the bundle's main.js. */
+function dpoVia(entry: string, store: string, ...rest: string[]): string[] {
+  return [Deno.execPath(), "run", "-A", "--quiet", entry, "--db", store, ...rest];
 }
 
 function median(values: number[]): number {
@@ -137,23 +144,24 @@ function lightSummary(dpoRuns: Timed[], bareRuns: Timed[]): Light {
 }
 
 /** get-last-successful-execution on an existing store, paired with an empty `deno run`. */
-async function lightCommand(store: string): Promise<Light> {
-  await timed(dpo(store, "db", "upgrade"));
+async function lightCommand(store: string, entry = main): Promise<Light> {
+  await timed(dpoVia(entry, store, "db", "upgrade"));
   const dpoRuns: Timed[] = [], bareRuns: Timed[] = [];
   for (let i = 0; i < 11; i++) {
     bareRuns.push(await bareDenoRun());
-    dpoRuns.push(await timed(dpo(store, "get-last-successful-execution")));
+    dpoRuns.push(await timed(dpoVia(entry, store, "get-last-successful-execution")));
   }
   return lightSummary(dpoRuns, bareRuns);
 }
 
 /** The embedded store's first command, which creates and migrates it, paired as above. */
-async function firstEmbeddedCommand(): Promise<Light> {
+async function firstEmbeddedCommand(entry = main): Promise<Light> {
   const dpoRuns: Timed[] = [], bareRuns: Timed[] = [];
-  for (let i = 0; i < Math.max(5, args.runs); i++) {
+  const stores = `${workRoot}/startup-${crypto.randomUUID()}`;
+  for (let i = 0; i < Math.max(11, args.runs); i++) {
     bareRuns.push(await bareDenoRun());
-    const store = `sqlite:${workRoot}/startup-${i}/dpo.sqlite`;
-    dpoRuns.push(await timed(dpo(store, "get-last-successful-execution")));
+    const store = `sqlite:${stores}/${i}/dpo.sqlite`;
+    dpoRuns.push(await timed(dpoVia(entry, store, "get-last-successful-execution")));
   }
   return lightSummary(dpoRuns, bareRuns);
 }
@@ -211,6 +219,19 @@ if (args.stores.includes("sqlite")) {
   console.log(describeLight("get-last-successful-execution on SQLite", await lightCommand(store)));
   console.log(
     describeLight("the first command on a new SQLite store", await firstEmbeddedCommand()),
+  );
+  const bundled = `${await buildBundle({ out: "dist/bundle" })}/main.js`;
+  console.log(
+    describeLight(
+      "get-last-successful-execution on SQLite, bundled (dist/bundle)",
+      await lightCommand(store, bundled),
+    ),
+  );
+  console.log(
+    describeLight(
+      "the first command on a new SQLite store, bundled (dist/bundle)",
+      await firstEmbeddedCommand(bundled),
+    ),
   );
 }
 if (args.statCacheTrees.length > 0) {

@@ -13,6 +13,8 @@ export interface CliOptions {
   /** Extra environment; DPO_DATABASE_URL, DPO_PIPELINE, PG* are cleared unless given here. */
   env?: Record<string, string>;
   cwd?: string;
+  /** The program to run instead of main.ts: dist/bundle's main.js (bundle_test.ts). */
+  entry?: string;
 }
 
 /** `dpo <args…>` through `deno run`, with stdin closed. */
@@ -20,7 +22,8 @@ export async function runDpo(
   args: readonly string[],
   options: CliOptions = {},
 ): Promise<CliResult> {
-  return await runCaptured(Deno.execPath(), ["run", "-A", "--quiet", MAIN, ...args], {
+  const entry = options.entry ?? MAIN;
+  return await runCaptured(Deno.execPath(), ["run", "-A", "--quiet", entry, ...args], {
     cwd: options.cwd,
     env: {
       DPO_DATABASE_URL: "",

@@ -1,0 +1,92 @@
+/**
+ * dist/bundle (`deno task bundle`), the faster entry for scripts, is the program main.ts is:
+ * built from this checkout, it runs every command of a pipeline on both stores, hashes on its
+ * worker, reads the migrations, creates a new store, loads PostgreSQL's driver, and prints the
+ * same help, errors and pages as main.ts does.
+ */
+import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { buildBundle } from "../../scripts/bundle.ts";
+import { type CliOptions, runDpo } from "../helpers/cli.ts";
+import { temporaryFolder } from "../helpers/model_tree.ts";
+import { openStoreUnderTest, STORE_KINDS } from "../helpers/pipeline.ts";
+import { runShortPipeline } from "../helpers/short_pipeline.ts";
+
+// Two levels below the checkout, as dist/bundle is, so that migrations/ is found the same way.
+const BUNDLE = await buildBundle({ out: `dist/test-bundle-${Deno.pid}` });
+const BUNDLED_MAIN = `${BUNDLE}/main.js`;
+
+function viaBundle(options: CliOptions = {}): CliOptions {
+  return { ...options, entry: BUNDLED_MAIN };
+}
+
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(BUNDLE, { recursive: true });
+  } catch {
+    // Already gone.
+  }
+});
+
+for (const kind of STORE_KINDS) {
+  Deno.test(`the bundle runs every command of a pipeline on ${kind}, and its pages are main.ts's`, async () => {
+    await using store = await openStoreUnderTest(kind);
+    await using models = await temporaryFolder();
+    await runShortPipeline((args) => runDpo([...store.args, ...args], viaBundle()), models.path);
+    await using pages = await temporaryFolder();
+    for (const [name, entry] of [["source", undefined], ["bundle", BUNDLED_MAIN]] as const) {
+      const exported = await runDpo([...store.args, "ui", "--export", `${pages.path}/${name}`], {
+        entry,
+      });
+      assertEquals(exported.code, 0, exported.stderr);
+    }
+    assertEquals(await filesIn(`${pages.path}/bundle`), await filesIn(`${pages.path}/source`));
+  });
+}
+
+Deno.test("the bundle creates a new embedded store and checks it as main.ts does", async () => {
+  await using folder = await temporaryFolder();
+  const db = ["--db", `sqlite:${folder.path}/new/dpo.sqlite`];
+  const first = await runDpo([...db, "get-last-successful-execution"], viaBundle());
+  assertEquals([first.code, first.stdout, first.stderr], [0, "NO_LAST_SUCCESSFUL_EXECUTION\n", ""]);
+  const current = await runDpo([...db, "db", "current"], viaBundle());
+  assertEquals(current.stdout, "0003_pipelines_and_failures (head)\n");
+});
+
+Deno.test("the bundle prints main.ts's help, usage errors and store errors, word for word", async () => {
+  await using folder = await temporaryFolder();
+  const notAStore = `${folder.path}/not-a-store.sqlite`;
+  await Deno.writeTextFile(
+    notAStore,
+    "this is not a SQLite file, but it is long enough to look like one\n",
+  );
+  const cases = [
+    ["--help"],
+    ["init-step", "--help"],
+    ["--version"],
+    ["init-stp"],
+    ["--db", "mysql://x/y", "init-execution"],
+    ["--db", `sqlite:${notAStore}`, "get-last-successful-execution"],
+  ];
+  for (const args of cases) {
+    const source = await runDpo(args);
+    const bundled = await runDpo(args, viaBundle());
+    assertEquals(bundled, source, `dpo ${args.join(" ")}`);
+  }
+  const storeError = await runDpo(cases[5], viaBundle());
+  assertMatch(storeError.stderr, /^error: .*not-a-store\.sqlite/);
+});
+
+async function filesIn(folder: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for await (const entry of Deno.readDir(folder)) {
+    const path = `${folder}/${entry.name}`;
+    if (entry.isDirectory) {
+      for (const [name, text] of Object.entries(await filesIn(path))) {
+        files[`${entry.name}/${name}`] = text;
+      }
+    } else {
+      files[entry.name] = await Deno.readTextFile(path);
+    }
+  }
+  return files;
+}
