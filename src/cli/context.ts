@@ -6,6 +6,7 @@ import { parseSeconds } from "./arguments.ts";
 import { DEFAULT_PIPELINE, type GlobalOptions, PIPELINE_ENV } from "./command_line.ts";
 import { UsageError } from "../errors.ts";
 import { importLazily } from "../lazy_import.ts";
+import { withStore } from "../store/connect.ts";
 
 export type { GlobalOptions };
 
@@ -54,12 +55,8 @@ export class CliContext {
       log: this.log,
       migrateEmbedded,
     };
-    // Loaded on first use: the drivers behind it would slow down --help, --version and usage
-    // errors, which never open a store.
-    const { withStore } = await importLazily<typeof import("../store/connect.ts")>(
-      "../store/connect.ts",
-      import.meta.url,
-    );
+    // connect.ts loads each store's driver on first use, not with this module: --help,
+    // --version and usage errors never open a store.
     return await withStore(target, settings, work).catch(async (error) => {
       // The store says what failed; the words, flags included, are the CLI's.
       const { wordStoreError } = await importLazily<typeof import("./store_errors.ts")>(

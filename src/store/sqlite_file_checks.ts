@@ -14,22 +14,53 @@ export function refuseEarlierStore(path: string): void {
  * it. Refused up front when /proc says where the store lies (not in every container).
  */
 export function refuseNetworkFileSystem(path: string): void {
-  let mountInfo: string;
-  let folder: string;
+  let type: string | undefined;
   try {
-    mountInfo = Deno.readTextFileSync("/proc/self/mountinfo");
-    folder = Deno.realPathSync(folderOf(path));
+    const mountInfo = Deno.readTextFileSync("/proc/self/mountinfo");
+    type = networkFileSystemType(mountInfo, () => Deno.realPathSync(folderOf(path)));
   } catch {
     return;
   }
-  const type = fileSystemType(mountInfo, folder);
-  if (type !== undefined && NETWORK_FILE_SYSTEMS.test(type)) {
+  if (type !== undefined) {
     throw embeddedStoreError({ code: "network-file-system", path, detail: type });
   }
 }
 
+/**
+ * The network file system that holds the folder `resolveFolder` gives (an absolute path without
+ * symbolic links), from /proc/self/mountinfo's text; undefined on a local one. Most machines
+ * mount no network file system at all: then the text is not parsed and the folder not resolved
+ * (~0.4 ms of every command, measured).
+ */
+export function networkFileSystemType(
+  mountInfo: string,
+  resolveFolder: () => string,
+): string | undefined {
+  if (!NETWORK_FILE_SYSTEM_TYPES.some((type) => mountInfo.includes(` - ${type}`))) {
+    return undefined;
+  }
+  const type = fileSystemType(mountInfo, resolveFolder());
+  return type !== undefined && NETWORK_FILE_SYSTEMS.test(type) ? type : undefined;
+}
+
+/** Where the store must not be; a type is matched whole (`nfs` is not `nfsd`). */
 const NETWORK_FILE_SYSTEMS =
   /^(nfs4?|cifs|smb3?|smbfs|ncpfs|afs|9p|ceph|glusterfs|fuse\.(sshfs|s3fs|gcsfuse|rclone))$/;
+/** The same types' beginnings, which mountinfo shows after " - ". */
+const NETWORK_FILE_SYSTEM_TYPES = [
+  "nfs",
+  "cifs",
+  "smb",
+  "ncpfs",
+  "afs",
+  "9p",
+  "ceph",
+  "glusterfs",
+  "fuse.sshfs",
+  "fuse.s3fs",
+  "fuse.gcsfuse",
+  "fuse.rclone",
+];
 
 /** The type of the file system that holds `absolutePath`, from /proc/self/mountinfo's text. */
 export function fileSystemType(mountInfo: string, absolutePath: string): string | undefined {

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { dpoLog } from "../../src/log.ts";
-import { fileSystemType } from "../../src/store/sqlite_file_checks.ts";
+import { fileSystemType, networkFileSystemType } from "../../src/store/sqlite_file_checks.ts";
 import { openSqliteStore } from "../../src/store/sqlite_store.ts";
 
 const MOUNT_INFO = [
@@ -57,4 +57,23 @@ Deno.test("the embedded store's now() is the wall clock as UTC text to the micro
     await store.close();
     await Deno.remove(folder, { recursive: true });
   }
+});
+
+Deno.test("networkFileSystemType() finds a store's network file system, and reads nothing more where none is mounted", () => {
+  assertEquals(networkFileSystemType(MOUNT_INFO, () => "/mnt/shared/ci/.dpo"), "nfs4");
+  assertEquals(networkFileSystemType(MOUNT_INFO, () => "/mnt/my share/.dpo"), "cifs");
+  assertEquals(networkFileSystemType(MOUNT_INFO, () => "/mnt/shared/scratch/.dpo"), undefined);
+  assertEquals(networkFileSystemType(MOUNT_INFO, () => "/work/.dpo"), undefined);
+  const local = MOUNT_INFO.split("\n").filter((line) => !/ - (nfs4|cifs) /.test(line)).join("\n");
+  assertEquals(
+    networkFileSystemType(local, () => {
+      throw new Error("the folder was resolved with no network file system mounted");
+    }),
+    undefined,
+  );
+  // nfsd (the NFS server's control file system) is not where a store could be shared from.
+  assertEquals(
+    networkFileSystemType("50 27 0:50 / /proc/fs/nfsd rw - nfsd nfsd rw", () => "/proc/fs/nfsd/x"),
+    undefined,
+  );
 });
