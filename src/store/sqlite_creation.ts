@@ -27,7 +27,9 @@ export interface CreationOptions {
 /** Creates the store file at `path` unless it exists (or another process creates it first). */
 export async function createSqliteStore(path: string, options: CreationOptions): Promise<void> {
   removeAbandonedCreations(path);
-  const temporary = `${path}${CREATING}${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  // getRandomValues, not randomUUID, whose first use costs ~0.3 ms (measured).
+  const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(16).padStart(8, "0");
+  const temporary = `${path}${CREATING}${Deno.pid}-${random}`;
   const forget = cleanUpOnInterrupt(() => removeQuietly(temporary));
   try {
     const store = openSqliteStore({ ...options, path, file: temporary, building: true });
