@@ -203,7 +203,7 @@ export class Command {
       negativeNumbersAreArguments: this.commands.length === 0 && !digitOption,
       set: (option, value) => {
         if (option === this.#versionOption) {
-          throw new CommandLineExit(`${this.#version}\n`, "stdout", 0);
+          throw new CommandLineExit(`${this.#version}\n`, "stdout", 0, "version");
         }
         setOptionValue(own, option, value);
       },

@@ -21,6 +21,8 @@ export class CommandLineExit extends Error {
     readonly text: string,
     readonly stream: "stdout" | "stderr",
     readonly exitCode: number,
+    /** What ends the run: a help text, or the version (-V, --version). */
+    readonly reason: "help" | "version" = "help",
   ) {
     super(`The command line ends the run with exit code ${exitCode}`);
   }
