@@ -11,27 +11,28 @@
  * (src/lazy_import.ts), which a bundler cannot follow; a copy of the sources has them written as
  * plain `import("./x.ts")` first, and the bundle's own `import("./chunk.js")` are made computed
  * again, since Deno reads every literal import, dynamic or not, before the first line runs. The
- * hashing worker is a second entry point. The output sits two folders below the checkout, as
- * src/store/ does, so that migrations/ is found at the same relative URL.
+ * hashing worker is a second entry point. The migrations are copied beside the bundle, which
+ * reads them from there: the folder needs nothing from the checkout it was built in.
  */
 import { parseArgs } from "node:util";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+/** Where the sources read the migrations from (src/store/migration_files.ts), and the bundle. */
+const MIGRATIONS_SOURCE_URL = `new URL("../../migrations/", import.meta.url)`;
+const MIGRATIONS_BUNDLE_URL = `new URL("./migrations/", import.meta.url)`;
 /** The worker's URL as the sources write it (src/files/hash_worker_client.ts). */
 const WORKER_SOURCE_URL = `new URL("./hash_worker.ts", import.meta.url)`;
 const WORKER_ENTRY = "src/files/hash_worker.ts";
 
 interface BundleOptions {
-  /** The output folder, two levels below the checkout (migrations/ is found from there). */
+  /** The output folder (relative to the checkout, or absolute). */
   out: string;
 }
 
 /** Builds the bundle into `out`, replacing what was there only once the build succeeded. */
 export async function buildBundle(options: BundleOptions): Promise<string> {
-  const out = options.out.startsWith("/") ? options.out : `${ROOT}/${options.out}`;
-  if (relativeDepth(out) !== 2) {
-    throw new Error(`The bundle's folder must be two levels below ${ROOT}: ${out}`);
-  }
+  const out = (options.out.startsWith("/") ? options.out : `${ROOT}/${options.out}`)
+    .replace(/\/+$/, "");
   const parent = out.slice(0, out.lastIndexOf("/"));
   await Deno.mkdir(parent, { recursive: true });
   // Beside the output, on its file system, so that the finished bundle is renamed into place.
@@ -45,18 +46,13 @@ export async function buildBundle(options: BundleOptions): Promise<string> {
     const imports = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).imports ?? {};
     await runDenoBundle(sources, built, imports);
     await computeChunkImports(built, imports);
+    await copyFolder(`${ROOT}/migrations`, `${built}/migrations`);
     await Deno.remove(out, { recursive: true }).catch(() => {});
     await Deno.rename(built, out);
     return out;
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
-}
-
-function relativeDepth(folder: string): number {
-  const normalized = new URL(`file://${folder}/`).pathname.replace(/\/$/, "");
-  if (!normalized.startsWith(`${ROOT}/`)) return -1;
-  return normalized.slice(ROOT.length + 1).split("/").length;
 }
 
 async function copySources(target: string): Promise<void> {
@@ -160,7 +156,7 @@ export function computeChunkImportsIn(
   let result = text.replace(
     /\bimport\("(\.\.?\/[^"]+\.js)"\)/g,
     (_, path: string) => `import(new URL("${path}", import.meta.url).href)`,
-  );
+  ).replaceAll(MIGRATIONS_SOURCE_URL, MIGRATIONS_BUNDLE_URL);
   if (result.includes(WORKER_SOURCE_URL)) {
     if (workerPath === undefined) throw new Error("The bundle has no hashing worker");
     result = result.replaceAll(WORKER_SOURCE_URL, `new URL("${workerPath}", import.meta.url)`);
@@ -170,6 +166,7 @@ export function computeChunkImportsIn(
 
 async function computeChunkImports(out: string, imports: Record<string, string>): Promise<void> {
   const worker = WORKER_ENTRY.replace(/\.ts$/, ".js");
+  let migrationsFound = false;
   if (!(await exists(`${out}/${worker}`))) {
     throw new Error(`deno bundle wrote no ${worker}`);
   }
@@ -179,8 +176,14 @@ async function computeChunkImports(out: string, imports: Record<string, string>)
     const fromFolder = path.slice(out.length + 1).split("/").length - 1;
     const workerPath = fromFolder === 0 ? `./${worker}` : undefined;
     const rewritten = computeChunkImportsIn(text, workerPath, imports);
+    if (text.includes(MIGRATIONS_SOURCE_URL)) {
+      // Only a chunk at the top level sits beside migrations/.
+      if (fromFolder !== 0) throw new Error(`${path} reads the migrations from a subfolder`);
+      migrationsFound = true;
+    }
     if (rewritten !== text) await Deno.writeTextFile(path, rewritten);
   }
+  if (!migrationsFound) throw new Error(`No chunk reads ${MIGRATIONS_SOURCE_URL}`);
 }
 
 async function* javaScriptFiles(folder: string): AsyncGenerator<string> {

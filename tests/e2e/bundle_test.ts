@@ -11,8 +11,10 @@ import { temporaryFolder } from "../helpers/model_tree.ts";
 import { openStoreUnderTest, STORE_KINDS } from "../helpers/pipeline.ts";
 import { runShortPipeline } from "../helpers/short_pipeline.ts";
 
-// Two levels below the checkout, as dist/bundle is, so that migrations/ is found the same way.
-const BUNDLE = await buildBundle({ out: `dist/test-bundle-${Deno.pid}` });
+// Outside the checkout: the bundle needs nothing from it.
+const BUNDLE = await buildBundle({
+  out: `${await Deno.makeTempDir({ prefix: "dpo-bundle-" })}/dpo`,
+});
 const BUNDLED_MAIN = `${BUNDLE}/main.js`;
 
 function viaBundle(options: CliOptions = {}): CliOptions {
@@ -21,7 +23,7 @@ function viaBundle(options: CliOptions = {}): CliOptions {
 
 globalThis.addEventListener("unload", () => {
   try {
-    Deno.removeSync(BUNDLE, { recursive: true });
+    Deno.removeSync(BUNDLE.slice(0, BUNDLE.lastIndexOf("/")), { recursive: true });
   } catch {
     // Already gone.
   }
