@@ -12,9 +12,12 @@
  * plain `import("./x.ts")` first, and the bundle's own `import("./chunk.js")` are made computed
  * again, since Deno reads every literal import, dynamic or not, before the first line runs. The
  * hashing worker is a second entry point. The migrations are copied beside the bundle, which
- * reads them from there: the folder needs nothing from the checkout it was built in.
+ * reads them from there: the folder needs nothing from the checkout it was built in. Each chunk's
+ * top-level functions are then made to compile with the chunk (lib/eager_functions.ts).
  */
 import { parseArgs } from "node:util";
+import { copy } from "./lib/copy_tree.ts";
+import { compileFunctionsEagerly } from "./lib/eager_functions.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** Where the sources read the migrations from (src/store/migration_files.ts), and the bundle. */
@@ -46,7 +49,7 @@ export async function buildBundle(options: BundleOptions): Promise<string> {
     const imports = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).imports ?? {};
     await runDenoBundle(sources, built, imports);
     await computeChunkImports(built, imports);
-    await copyFolder(`${ROOT}/migrations`, `${built}/migrations`);
+    await copy(`${ROOT}/migrations`, `${built}/migrations`);
     await Deno.remove(out, { recursive: true }).catch(() => {});
     await Deno.rename(built, out);
     return out;
@@ -60,15 +63,7 @@ async function copySources(target: string): Promise<void> {
   for (const file of ["main.ts", "deno.json", "deno.lock"]) {
     await Deno.copyFile(`${ROOT}/${file}`, `${target}/${file}`);
   }
-  await copyFolder(`${ROOT}/src`, `${target}/src`);
-}
-
-async function copyFolder(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const entry of Deno.readDir(from)) {
-    if (entry.isDirectory) await copyFolder(`${from}/${entry.name}`, `${to}/${entry.name}`);
-    else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
-  }
+  await copy(`${ROOT}/src`, `${target}/src`);
 }
 
 /**
@@ -181,7 +176,8 @@ async function computeChunkImports(out: string, imports: Record<string, string>)
       if (fromFolder !== 0) throw new Error(`${path} reads the migrations from a subfolder`);
       migrationsFound = true;
     }
-    if (rewritten !== text) await Deno.writeTextFile(path, rewritten);
+    const eager = compileFunctionsEagerly(rewritten).text;
+    if (eager !== text) await Deno.writeTextFile(path, eager);
   }
   if (!migrationsFound) throw new Error(`No chunk reads ${MIGRATIONS_SOURCE_URL}`);
 }
