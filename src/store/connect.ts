@@ -10,7 +10,7 @@ import { importLazily } from "../lazy_import.ts";
 // dynamic import costs the light commands more (~1 ms, measured) than node:sqlite costs the others
 // (~1.5 ms of a PostgreSQL command's ~180). PostgreSQL's driver, an npm package, loads on demand.
 import { openSqliteStore } from "./sqlite_store.ts";
-import { exists } from "./sqlite_file_checks.ts";
+import { exists, fileNameOf, folderEntries } from "./sqlite_file_checks.ts";
 import { hasHeadMigration } from "./schema_migrations.ts";
 
 // Loaded only when the embedded store is created or behind: every command opens its store
@@ -57,8 +57,10 @@ export async function withStore<T>(
 
 async function openStore(target: StoreTarget, options: OpenOptions): Promise<Store> {
   if (target.kind === "sqlite") {
-    if (options.migrateEmbedded !== false && !exists(target.path)) {
-      await createStore(target, options);
+    if (options.migrateEmbedded !== false) {
+      const entries = folderEntries(target.path);
+      const found = entries?.has(fileNameOf(target.path)) ?? exists(target.path);
+      if (!found) await createStore(target, options, entries);
     }
     return openSqliteStore({
       path: target.path,
@@ -82,6 +84,7 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
 async function createStore(
   target: StoreTarget & { kind: "sqlite" },
   options: OpenOptions,
+  folderEntries: ReadonlySet<string> | undefined,
 ): Promise<void> {
   // Loaded together: each dynamic import on its own costs its own round (~1–3 ms, measured).
   const [{ createSqliteStore }, { upgrade }] = await Promise.all([
@@ -91,6 +94,7 @@ async function createStore(
   await createSqliteStore(target.path, {
     busyTimeoutSeconds: options.connectTimeoutSeconds,
     log: options.log,
+    folderEntries,
     migrate: (store) => upgrade(store, "head", quietLog(options.log)),
   });
 }

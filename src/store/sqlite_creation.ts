@@ -12,7 +12,13 @@
  */
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
-import { exists, folderOf } from "./sqlite_file_checks.ts";
+import {
+  ensureFolder,
+  exists,
+  fileNameOf,
+  folderOf,
+  refuseEarlierStore,
+} from "./sqlite_file_checks.ts";
 import { cleanUpOnInterrupt } from "../interrupts.ts";
 import { embeddedStoreError } from "./sqlite_errors.ts";
 import { openSqliteStore, requireWriteAheadLog } from "./sqlite_store.ts";
@@ -20,13 +26,17 @@ import { openSqliteStore, requireWriteAheadLog } from "./sqlite_store.ts";
 export interface CreationOptions {
   busyTimeoutSeconds: number;
   log: Log;
+  /** The names in the store's folder when the caller listed it (sqlite_file_checks.ts). */
+  folderEntries?: ReadonlySet<string>;
   /** Brings the new store's schema to the head revision. */
   migrate: (store: Store) => Promise<unknown>;
 }
 
 /** Creates the store file at `path` unless it exists (or another process creates it first). */
 export async function createSqliteStore(path: string, options: CreationOptions): Promise<void> {
-  removeAbandonedCreations(path);
+  refuseEarlierStore(path, options.folderEntries);
+  ensureFolder(path);
+  removeAbandonedCreations(path, options.folderEntries);
   // getRandomValues, not randomUUID, whose first use costs ~0.3 ms (measured).
   const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(16).padStart(8, "0");
   const temporary = `${path}${CREATING}${Deno.pid}-${random}`;
@@ -65,12 +75,12 @@ const CREATING = ".creating-";
  * ever takes, and either their process is gone or they are old. Not by process alone: a container
  * sharing the folder has other process ids.
  */
-function removeAbandonedCreations(path: string): void {
+function removeAbandonedCreations(path: string, entries: ReadonlySet<string> | undefined): void {
   const folder = folderOf(path);
-  const prefix = `${path.slice(path.lastIndexOf("/") + 1)}${CREATING}`;
+  const prefix = `${fileNameOf(path)}${CREATING}`;
   let names: string[];
   try {
-    names = [...Deno.readDirSync(folder)].map((entry) => entry.name);
+    names = entries ? [...entries] : [...Deno.readDirSync(folder)].map((entry) => entry.name);
   } catch {
     return;
   }

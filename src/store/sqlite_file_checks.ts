@@ -1,9 +1,13 @@
 /** Checks on the embedded store's file and folder before SQLite opens it. */
 import { embeddedStoreError } from "./sqlite_errors.ts";
 
-/** The folder of dpo's earlier embedded store (PGlite), which held a PostgreSQL data folder. */
-export function refuseEarlierStore(path: string): void {
+/**
+ * The folder of dpo's earlier embedded store (PGlite), which held a PostgreSQL data folder;
+ * `entries`, the folder's names when known, spares a failed lookup.
+ */
+export function refuseEarlierStore(path: string, entries?: ReadonlySet<string>): void {
   const folder = folderOf(path);
+  if (entries !== undefined && !entries.has("pgdata")) return;
   if (!exists(`${folder}/pgdata/PG_VERSION`)) return;
   throw embeddedStoreError({ code: "earlier-pglite", path: folder, detail: "pgdata/PG_VERSION" });
 }
@@ -83,6 +87,26 @@ export function fileSystemType(mountInfo: string, absolutePath: string): string 
 
 function unescapeOctal(text: string): string {
   return text.replace(/\\([0-7]{3})/g, (_, octal) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/**
+ * The names in the store's folder, created when missing; undefined when it cannot be listed.
+ * Whether the store is there, and what a new one's creation asks next, in one listing: a lookup
+ * of a missing file throws, and the first error a Deno process builds costs it ~0.7 ms
+ * (measured), a listing ~0.1 ms.
+ */
+export function folderEntries(path: string): Set<string> | undefined {
+  ensureFolder(path);
+  try {
+    return new Set([...Deno.readDirSync(folderOf(path))].map((entry) => entry.name));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The store file's name in its folder. */
+export function fileNameOf(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 export function ensureFolder(path: string): void {

@@ -37,7 +37,8 @@ export function openSqliteStore(options: SqliteOptions): Store {
   const display = `sqlite:${options.path}`;
   // Synchronous file checks: each asynchronous one costs an event-loop turn on every command.
   const file = options.file ?? options.path;
-  if (!exists(file)) {
+  // A store being built is new, and its builder has checked the folder (sqlite_creation.ts).
+  if (!options.building && !exists(file)) {
     refuseEarlierStore(options.path);
     ensureFolder(options.path);
   }
