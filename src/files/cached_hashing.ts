@@ -113,12 +113,7 @@ export async function hashWithStatCache(
   const cached = cache.entries(scope);
   const stats = await scan.statsOf(paths, listedIndexes);
   const digests = new Sha256Digests(paths.length);
-  const missIndexes: number[] = [];
-  for (let i = 0; i < paths.length; i++) {
-    const hex = cached.digestFor(paths[i], stats, i * STAT_FIELDS);
-    if (hex !== undefined) digests.setHexBytes(i, hex);
-    else missIndexes.push(i);
-  }
+  const missIndexes = cached.copyDigests(paths, stats, digests);
   const unchanged = paths.length - missIndexes.length;
   if (unchanged > 0) onProgress({ files: unchanged, bytes: 0 });
   // Nothing to read, nothing to load: hashing on this thread would import node:crypto (~30 ms).
