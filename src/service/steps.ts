@@ -160,10 +160,11 @@ async function listModels(
 
 /**
  * A new step's id: a UUID version 7 (RFC 9562), the milliseconds since 1970 then 74 random bits,
- * in lower-case hex as randomUUID(). Each step's ids sort after the steps before it, so its model
- * rows, keyed by (step id, model name), go to the right-hand edge of the key's tree instead of
- * between two earlier steps' rows, where every page split moves those too (SQLite, 200,000
- * models: ~0.2 s less, measured).
+ * in lower-case hex as randomUUID(). A step's id sorts after those of the steps made before it
+ * (a clock set back only costs speed), so its model rows, keyed by (step id, model name), go to
+ * the right-hand edge of the key's tree instead of between two earlier steps' rows, where every
+ * page split moves those too (SQLite, 200,000 models: ~0.2 s less for the insert alone, ~0.5 s
+ * less end to end in paired runs; measured).
  */
 export function timeOrderedUuid(nowMs = Date.now()): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
