@@ -81,7 +81,7 @@ class BucketView {
     return -1;
   }
 
-  /** The digest's hex bytes as they lie in the blob: where they start in hexBytes. */
+  /** Every entry's digest as it lies in the blob: 64 hex ASCII bytes each, entry i's at i × 64. */
   get hexBytes(): Uint8Array {
     return this.#hex;
   }
