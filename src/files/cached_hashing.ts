@@ -28,7 +28,8 @@ export class StatScan {
   #pool: HashPool;
   #basePath: string;
   #found: string[] = [];
-  #indexByPath = new Map<string, number>();
+  /** Built only for a caller that does not say where its paths stood in the walk. */
+  #indexByPath: Map<string, number> | undefined;
   /** The files found before this index are sent to a worker. */
   #sent = 0;
   #batches: Promise<{ start: number; stats: Float64Array } | { error: unknown }>[] = [];
@@ -40,14 +41,16 @@ export class StatScan {
 
   /** Told of each file the walk finds (glob.ts' onFileFound). */
   readonly found = (_count: number, path: string): void => {
-    this.#indexByPath.set(path, this.#found.length);
     this.#found.push(path);
     this.#pool.expect(this.#found.length);
     if (this.#found.length - this.#sent >= STAT_BATCH_FILES) this.#sendBatch();
   };
 
-  /** The stats of `paths` (statAll()'s numbers), all of them found by the walk or not. */
-  async statsOf(paths: readonly string[]): Promise<Float64Array> {
+  /**
+   * The stats of `paths` (statAll()'s numbers), all of them found by the walk or not;
+   * `listedIndexes`, when given, says where each stood in the walk's order (no lookup by path).
+   */
+  async statsOf(paths: readonly string[], listedIndexes?: Uint32Array): Promise<Float64Array> {
     this.#sendBatch();
     const byWalk = new Float64Array(this.#found.length * STAT_FIELDS);
     byWalk.set(statAll(this.#basePath, this.#found.slice(this.#sent)), this.#sent * STAT_FIELDS);
@@ -57,7 +60,7 @@ export class StatScan {
     }
     const stats = new Float64Array(paths.length * STAT_FIELDS);
     for (let i = 0; i < paths.length; i++) {
-      const index = this.#indexByPath.get(paths[i]);
+      const index = this.#walkIndexOf(paths[i], listedIndexes?.[i]);
       const from = index === undefined ? statAll(this.#basePath, [paths[i]]) : byWalk;
       const at = index === undefined ? 0 : index * STAT_FIELDS;
       for (let field = 0; field < STAT_FIELDS; field++) {
@@ -65,6 +68,18 @@ export class StatScan {
       }
     }
     return stats;
+  }
+
+  /**
+   * Where the walk found `path`: the index given when it names the same path (checked: a stat
+   * paired with another file's digest would be a stale entry), else looked up by path.
+   */
+  #walkIndexOf(path: string, given: number | undefined): number | undefined {
+    if (given !== undefined && this.#found[given] === path) return given;
+    if (this.#indexByPath === undefined) {
+      this.#indexByPath = new Map(this.#found.map((found, index) => [found, index]));
+    }
+    return this.#indexByPath.get(path);
   }
 
   #sendBatch(): void {
@@ -84,24 +99,21 @@ export class StatScan {
  */
 export async function hashWithStatCache(
   paths: readonly string[],
-  { pool, cache, scan, basePath, onProgress = () => {} }: {
+  { pool, cache, scan, basePath, listedIndexes, onProgress = () => {} }: {
     pool: HashPool;
     cache: StatCache;
     scan: StatScan;
     basePath: string;
+    /** Where each path stood in the walk's order (model_names.ts' modelsInNameOrder()). */
+    listedIndexes?: Uint32Array;
     onProgress?: HashProgress;
   },
 ): Promise<CachedHashing> {
   const scope = folderScope(basePath);
   const cached = cache.entries(scope);
-  const stats = await scan.statsOf(paths);
+  const stats = await scan.statsOf(paths, listedIndexes);
   const digests = new Sha256Digests(paths.length);
-  const missIndexes: number[] = [];
-  for (let i = 0; i < paths.length; i++) {
-    const hex = cached.digestFor(paths[i], stats, i * STAT_FIELDS);
-    if (hex !== undefined) digests.setHexBytes(i, hex);
-    else missIndexes.push(i);
-  }
+  const missIndexes = cached.copyDigests(paths, stats, digests);
   const unchanged = paths.length - missIndexes.length;
   if (unchanged > 0) onProgress({ files: unchanged, bytes: 0 });
   // Nothing to read, nothing to load: hashing on this thread would import node:crypto (~30 ms).

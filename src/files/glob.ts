@@ -8,9 +8,10 @@ import { FileError, NotFoundError, UsageError } from "../errors.ts";
 import { type CompiledPattern, compilePatterns } from "./glob_pattern.ts";
 
 /**
- * The regular files the patterns match under `basePath`, as sorted, de-duplicated paths relative
- * to it. `**` is zero or more folders, `*` matches dot-files, symlinked files count, symlinked
- * folders are not descended (as pathlib), and a pattern may not leave the base folder.
+ * The regular files the patterns match under `basePath`, as sorted (or, with `order` "as-listed",
+ * in the order the folders listed them), de-duplicated paths relative to it. `**` is zero or more
+ * folders, `*` matches dot-files, symlinked files count, symlinked folders are not descended (as
+ * pathlib), and a pattern may not leave the base folder.
  *
  * Nothing is skipped in silence: a model left out would read as deleted, and its changes would go
  * unreported. So a folder a pattern reaches into that cannot be listed, a matched symbolic link
@@ -22,12 +23,14 @@ export function expandModelPatterns(
   patterns: readonly string[],
   /** Told the number of files found so far and the path, after each one. */
   onFileFound: (count: number, path: string) => void = () => {},
+  /** "as-listed" spares the sort (~60–90 ms at 200,000 files) to a caller that orders them anew. */
+  order: "sorted" | "as-listed" = "sorted",
 ): string[] {
   assertFolder(basePath);
   const compiled = compilePatterns(patterns.map((pattern) => checkPattern(pattern)));
   const walk = new PatternWalk(basePath, compiled, onFileFound);
   walk.visit("", compiled.map((_, index) => ({ pattern: index, segment: 0 })));
-  return walk.files.sort();
+  return order === "sorted" ? walk.files.sort() : walk.files;
 }
 
 /** Where a pattern stands in the walk: its next segment to match. */

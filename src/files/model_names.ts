@@ -36,3 +36,41 @@ export function nameModels(relativePaths: readonly string[]): Map<string, string
   }
   return pathByModel;
 }
+
+/** A step's models in name order: each one's file, and where that file stood in the listing. */
+export interface ModelsInNameOrder {
+  names: string[];
+  paths: string[];
+  /** `paths[i]` is `listed[listedIndexes[i]]`. */
+  listedIndexes: Uint32Array;
+}
+
+/**
+ * Names the files of a listing in any order and puts the models in name order (UTF-16 order, as
+ * `sort()`), with the same refusals as nameModels(): one sort of indexes, no Map of 200,000 names
+ * and no sort of the paths first (~0.15 s instead of ~0.3 s at 200,000 files, measured).
+ */
+export function modelsInNameOrder(listed: readonly string[]): ModelsInNameOrder {
+  const listedNames = listed.map(modelNameOf);
+  const order = Array.from({ length: listed.length }, (_, i) => i);
+  order.sort((a, b) =>
+    listedNames[a] < listedNames[b] ? -1 : listedNames[a] > listedNames[b] ? 1 : 0
+  );
+  const names = new Array<string>(order.length);
+  const paths = new Array<string>(order.length);
+  const listedIndexes = new Uint32Array(order.length);
+  let vetted = false;
+  for (let i = 0; i < order.length; i++) {
+    const name = listedNames[order[i]];
+    if (!vetted && (name.length > MAX_MODEL_NAME_LENGTH || (i > 0 && name === names[i - 1]))) {
+      // Throws the error nameModels() gives over the sorted paths, word for word (the same pair
+      // named); a long name it lets pass (few code points) leaves nothing else to refuse.
+      nameModels([...listed].sort());
+      vetted = true;
+    }
+    names[i] = name;
+    paths[i] = listed[order[i]];
+    listedIndexes[i] = order[i];
+  }
+  return { names, paths, listedIndexes };
+}

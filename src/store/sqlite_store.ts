@@ -55,6 +55,10 @@ export function openSqliteStore(options: SqliteOptions): Store {
   const clock = new TransactionClock();
   try {
     if (options.building) {
+      // Set before the first table, it is the file's for good: a step's 200,000 model rows
+      // insert in ~0.58 s instead of ~0.72 s with SQLite's 4 KiB (fewer pages to split and
+      // balance; measured), and a command's few rows cost a few 16 KiB pages in the log.
+      db.exec("PRAGMA page_size = 16384");
       db.exec("PRAGMA synchronous = OFF");
       db.exec("PRAGMA journal_mode = OFF");
     } else {

@@ -25,8 +25,11 @@ export interface StepModels {
  * id's first 80 bits followed by the row's number: ids that count up within a step go into the
  * primary key's index side by side, where random ones (such as md5 of step and name, as before)
  * each land on another page; 20,000 rows insert in ~200 ms instead of ~280 ms on PostgreSQL
- * (measured). The step id is random (v4), so the prefix is as unique as any random id, and a
- * collision could only fail the insert, never overwrite.
+ * (measured). The step id is a UUID v7 (service/steps.ts), so the prefix is its millisecond and
+ * 26 random bits: two steps' prefixes could meet only if both started in the same millisecond
+ * and drew the same 26 bits (1 in 67 million); PostgreSQL's insert would then fail, never
+ * overwrite (SQLite does not key the rows by it).
+ * Steps recorded by earlier versions have random (v4) ids, and so 74 random bits.
  */
 export async function insertStepModels(
   tx: Queryable,

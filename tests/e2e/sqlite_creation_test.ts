@@ -61,7 +61,7 @@ Deno.test({
   ignore: !TMPFS_AVAILABLE,
   async fn() {
     await using mountPoint = await temporaryFolder();
-    // Smaller than a migrated store (~50 kB), larger than the file's first pages.
+    // Smaller than a migrated store (~200 kB in 16 KiB pages), larger than its first pages.
     const mount = await new Deno.Command("mount", {
       args: ["-t", "tmpfs", "-o", "size=24k", "tmpfs", mountPoint.path],
     }).output();

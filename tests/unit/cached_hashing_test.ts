@@ -8,13 +8,34 @@ import { temporaryFolder } from "../helpers/model_tree.ts";
 
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** One init-step's fingerprinting, as service/steps.ts runs it: walk, stat, look up, hash. */
-async function fingerprint(base: string, cachePath: string, order: (paths: string[]) => string[]) {
+/**
+ * One init-step's fingerprinting, as service/steps.ts runs it: walk, stat, look up, hash. The
+ * caller's order comes with where each path stood in the walk (as modelsInNameOrder() gives),
+ * or with `indexes` "none" without, or "wrong" with misleading ones.
+ */
+async function fingerprint(
+  base: string,
+  cachePath: string,
+  order: (paths: string[]) => string[],
+  indexes: "right" | "none" | "wrong" = "right",
+) {
   using pool = new HashPool(base);
   using cache = StatCache.open(cachePath, quietLog)!;
   const scan = new StatScan(pool, base);
-  const paths = order(expandModelPatterns(base, ["**/*"], scan.found));
-  const hashed = await hashWithStatCache(paths, { pool, cache, scan, basePath: base });
+  const listed = expandModelPatterns(base, ["**/*"], scan.found, "as-listed");
+  const indexByPath = new Map(listed.map((path, index) => [path, index]));
+  const paths = order([...listed]);
+  const listedIndexes = indexes === "none" ? undefined : Uint32Array.from(
+    paths,
+    (path, i) => indexes === "right" ? indexByPath.get(path)! : (i * 7 + 1) % paths.length,
+  );
+  const hashed = await hashWithStatCache(paths, {
+    pool,
+    cache,
+    scan,
+    basePath: base,
+    listedIndexes,
+  });
   hashed.record();
   // On two cores or more the workers have taken the stats (hash_pool.ts' threshold).
   equal(pool.workers > 0, navigator.hardwareConcurrency >= 2);
@@ -53,6 +74,16 @@ Deno.test("with the stat cache, files found by the walk are stat'ed on the worke
     equal(run.unchanged, content.size);
     deepStrictEqual(run.digests, expected(run.paths));
   });
+  await t.step(
+    "without the walk's indexes, or with wrong ones, each path still gets its own stat",
+    async () => {
+      for (const indexes of ["none", "wrong"] as const) {
+        const run = await fingerprint(base, cachePath, reversed, indexes);
+        equal(run.unchanged, content.size);
+        deepStrictEqual(run.digests, expected(run.paths));
+      }
+    },
+  );
   await t.step("a same-size edit is read, and only it", async () => {
     const victim = "g6/m1000.sql";
     content.set(victim, "select X;\n".padEnd(content.get(victim)!.length));
