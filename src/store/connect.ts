@@ -87,7 +87,7 @@ async function createStore(
   folderEntries: ReadonlySet<string> | undefined,
 ): Promise<void> {
   // Loaded together: each dynamic import on its own costs its own round (~1–3 ms, measured).
-  const [{ createSqliteStore }, { upgrade }] = await Promise.all([
+  const [{ createSqliteStore }, { buildHeadSchema }] = await Promise.all([
     importLazily<typeof import("./sqlite_creation.ts")>("./sqlite_creation.ts", import.meta.url),
     migrations(),
   ]);
@@ -95,7 +95,7 @@ async function createStore(
     busyTimeoutSeconds: options.connectTimeoutSeconds,
     log: options.log,
     folderEntries,
-    migrate: (store) => upgrade(store, "head", quietLog(options.log)),
+    migrate: buildHeadSchema,
   });
 }
 
