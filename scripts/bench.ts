@@ -24,7 +24,7 @@ import {
 
 const args = parseArgs(Deno.args);
 const postgresUrl = Deno.env.get("DPO_BENCH_PG_URL");
-const main = new URL("../main.ts", import.meta.url).pathname;
+const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const workRoot = await Deno.makeTempDir({ prefix: "dpo-bench-" });
 
 interface Timed {

@@ -13,7 +13,7 @@ import postgres from "postgres";
 import { inSqliteSchema } from "../src/store/sqlite_store.ts";
 
 const options = parseArgs(Deno.args);
-const main = new URL("../main.ts", import.meta.url).pathname;
+const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const workRoot = await Deno.makeTempDir({ prefix: "dpo-bench-prune-" });
 
 async function dpo(store: string, ...args: string[]): Promise<string> {

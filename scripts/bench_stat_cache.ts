@@ -12,7 +12,7 @@
 import { generateModelTree } from "./lib/model_tree.ts";
 import { runCaptured } from "./lib/captured_command.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const MAIN = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 /** Past the racy guard's margin (stat_cache.ts): files written before it are trusted. */
 const SETTLE_MS = 2_500;
 

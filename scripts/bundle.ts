@@ -17,9 +17,12 @@
  */
 import { parseArgs } from "node:util";
 import { copy } from "./lib/copy_tree.ts";
-import { compileFunctionsEagerly } from "./lib/eager_functions.ts";
+import { chunksInCycles, compileFunctionsEagerly, staticImportsOf } from "./lib/eager_functions.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+// Decoded: a checkout in "/tmp/my dpo" has "%20" in its URL.
+const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
+/** Written into every bundle: a folder without it is never replaced (`--out docs`). */
+const MARKER = ".dpo-bundle";
 /** Where the sources read the migrations from (src/store/migration_files.ts), and the bundle. */
 const MIGRATIONS_SOURCE_URL = `new URL("../../migrations/", import.meta.url)`;
 const MIGRATIONS_BUNDLE_URL = `new URL("./migrations/", import.meta.url)`;
@@ -36,6 +39,9 @@ interface BundleOptions {
 export async function buildBundle(options: BundleOptions): Promise<string> {
   const out = (options.out.startsWith("/") ? options.out : `${ROOT}/${options.out}`)
     .replace(/\/+$/, "");
+  if (await exists(out) && !(await exists(`${out}/${MARKER}`))) {
+    throw new Error(`${out} exists and is not a bundle dpo built: name another folder with --out`);
+  }
   const parent = out.slice(0, out.lastIndexOf("/"));
   await Deno.mkdir(parent, { recursive: true });
   // Beside the output, on its file system, so that the finished bundle is renamed into place.
@@ -50,6 +56,10 @@ export async function buildBundle(options: BundleOptions): Promise<string> {
     await runDenoBundle(sources, built, imports);
     await computeChunkImports(built, imports);
     await copy(`${ROOT}/migrations`, `${built}/migrations`);
+    await Deno.writeTextFile(
+      `${built}/${MARKER}`,
+      "Built by scripts/bundle.ts (deno task bundle).\n",
+    );
     await Deno.remove(out, { recursive: true }).catch(() => {});
     await Deno.rename(built, out);
     return out;
@@ -83,12 +93,9 @@ export function rewriteLazyImports(source: string): { text: string; count: numbe
       return `import("${path}")`;
     },
   );
-  if (/importLazily</.test(text)) {
-    throw new Error(
-      `An importLazily() call the bundle cannot follow is left: ${
-        text.match(/.*importLazily<.*/)![0]
-      }`,
-    );
+  const leftOver = text.match(/.*\bimportLazily\s*[<(].*/);
+  if (leftOver) {
+    throw new Error(`An importLazily() call the bundle cannot follow is left: ${leftOver[0]}`);
   }
   return { text, count };
 }
@@ -161,25 +168,38 @@ export function computeChunkImportsIn(
 
 async function computeChunkImports(out: string, imports: Record<string, string>): Promise<void> {
   const worker = WORKER_ENTRY.replace(/\.ts$/, ".js");
-  let migrationsFound = false;
   if (!(await exists(`${out}/${worker}`))) {
     throw new Error(`deno bundle wrote no ${worker}`);
   }
+  const texts = new Map<string, string>();
+  let migrationsFound = false;
   for await (const path of javaScriptFiles(out)) {
     const text = await Deno.readTextFile(path);
     // Chunks sit at the output's top level; the worker's URL is relative to the chunk using it.
     const fromFolder = path.slice(out.length + 1).split("/").length - 1;
     const workerPath = fromFolder === 0 ? `./${worker}` : undefined;
-    const rewritten = computeChunkImportsIn(text, workerPath, imports);
     if (text.includes(MIGRATIONS_SOURCE_URL)) {
       // Only a chunk at the top level sits beside migrations/.
       if (fromFolder !== 0) throw new Error(`${path} reads the migrations from a subfolder`);
       migrationsFound = true;
     }
-    const eager = compileFunctionsEagerly(rewritten).text;
-    if (eager !== text) await Deno.writeTextFile(path, eager);
+    texts.set(path, computeChunkImportsIn(text, workerPath, imports));
   }
   if (!migrationsFound) throw new Error(`No chunk reads ${MIGRATIONS_SOURCE_URL}`);
+  const cyclic = chunksInCycles(
+    new Map(
+      [...texts].map(([path, text]) => [
+        path,
+        staticImportsOf(text).map((specifier) => new URL(specifier, `file://${path}`).pathname),
+      ]),
+    ),
+  );
+  for (const [path, text] of texts) {
+    await Deno.writeTextFile(path, cyclic.has(path) ? text : compileFunctionsEagerly(text).text);
+  }
+  if (cyclic.size > 0) {
+    console.error(`bundle: ${cyclic.size} chunks import each other: their functions stay lazy`);
+  }
 }
 
 async function* javaScriptFiles(folder: string): AsyncGenerator<string> {

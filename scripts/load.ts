@@ -21,7 +21,7 @@ import {
 } from "./lib/fleet.ts";
 import { runCaptured } from "./lib/captured_command.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const MAIN = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const PATHS = ["direct", "pgbouncer"] as const;
 type Path = typeof PATHS[number];
 

@@ -5,7 +5,7 @@
  */
 import { copy } from "./lib/copy_tree.ts";
 
-const repoRoot = new URL("..", import.meta.url).pathname;
+const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const workDir = Deno.args[0] ?? await Deno.makeTempDir({ prefix: "dpo-sample-" });
 
 /** Runs dpo as a build agent would, in the sample's folder, so its state lands in .dpo/ there. */

@@ -17,7 +17,7 @@ import { seed, WIDE } from "./ui_bench_seed.ts";
 
 const stores = (flag("--stores") ?? "postgres,sqlite").split(",");
 const requests = Number(flag("--requests") ?? "20");
-const main = new URL("../main.ts", import.meta.url).pathname;
+const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const workRoot = await Deno.makeTempDir({ prefix: "dpo-ui-bench-" });
 
 function flag(name: string): string | undefined {

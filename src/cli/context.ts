@@ -55,8 +55,8 @@ export class CliContext {
       log: this.log,
       migrateEmbedded,
     };
-    // connect.ts loads each store's driver on first use, not with this module: --help,
-    // --version and usage errors never open a store.
+    // connect.ts brings node:sqlite (built into Deno) with it; PostgreSQL's driver, an npm
+    // package, loads only when a server is opened.
     return await withStore(target, settings, work).catch(async (error) => {
       // The store says what failed; the words, flags included, are the CLI's.
       const { wordStoreError } = await importLazily<typeof import("./store_errors.ts")>(

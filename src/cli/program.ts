@@ -165,9 +165,11 @@ function asksForVersionAlone(argv: readonly string[]): boolean {
  */
 export async function parseCommandLine(argv: readonly string[]): Promise<CommandLine> {
   if (asksForVersionAlone(argv)) {
-    // The version needs no command: every command module would cost ~10 ms for nothing.
+    // The version needs no command: every command module would cost ~10 ms for nothing. Only the
+    // version's exit is taken from this reading; anything else (`--db -V`: -V is --db's value)
+    // is read again below with the commands.
     try {
-      return await parseWith([], argv);
+      await parseWith([], argv);
     } catch (error) {
       if (error instanceof CommandLineExit && error.reason === "version") throw error;
     }

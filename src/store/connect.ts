@@ -57,10 +57,11 @@ export async function withStore<T>(
 
 async function openStore(target: StoreTarget, options: OpenOptions): Promise<Store> {
   if (target.kind === "sqlite") {
-    if (options.migrateEmbedded !== false) {
+    // The store's folder is listed (and made) only when the store is not there: a listing costs
+    // as much as the folder is large, and this lookup does not throw when the store exists.
+    if (options.migrateEmbedded !== false && !exists(target.path)) {
       const entries = folderEntries(target.path);
-      const found = entries?.has(fileNameOf(target.path)) ?? exists(target.path);
-      if (!found) await createStore(target, options, entries);
+      if (!entries?.has(fileNameOf(target.path))) await createStore(target, options, entries);
     }
     return openSqliteStore({
       path: target.path,

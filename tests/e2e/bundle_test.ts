@@ -17,8 +17,9 @@ const BUNDLE = await buildBundle({
 });
 const BUNDLED_MAIN = `${BUNDLE}/main.js`;
 
+/** Runs the bundle from a folder outside the checkout, where no deno.json or lock file applies. */
 function viaBundle(options: CliOptions = {}): CliOptions {
-  return { ...options, entry: BUNDLED_MAIN };
+  return { cwd: BUNDLE.slice(0, BUNDLE.lastIndexOf("/")), ...options, entry: BUNDLED_MAIN };
 }
 
 globalThis.addEventListener("unload", () => {

@@ -11,7 +11,7 @@ import { runCaptured } from "../../scripts/lib/captured_command.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
 import { createTestDatabase } from "../helpers/postgres_server.ts";
 
-const REPO = new URL("../../", import.meta.url).pathname;
+const REPO = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 /** A download that has not answered by then will not: the suite should not wait longer. */
 const DOWNLOAD_PROBE_MS = 20_000;
 

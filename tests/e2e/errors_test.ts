@@ -525,3 +525,13 @@ Deno.test("--version and -V print the version of deno.json", async () => {
     assertEquals(await runDpo([flag]), { code: 0, stdout: `${version}\n`, stderr: "" });
   }
 });
+
+Deno.test("-V taken as an option's value is no version: the command line is read whole, with its commands", async () => {
+  for (const args of [["--db", "-V"], ["--pipeline", "-V"]]) {
+    const result = await runDpo(args);
+    assertEquals([result.code, result.stdout], [2, ""], `dpo ${args.join(" ")}`);
+    assertMatch(result.stderr, /^Usage: dpo \[options\]/);
+    // The help names every command, as it does without -V.
+    assertMatch(result.stderr, /\n {2}init-execution /);
+  }
+});

@@ -16,7 +16,9 @@ import {
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
 
-const PG_CLUSTER = new URL("../../scripts/pg_cluster.sh", import.meta.url).pathname;
+const PG_CLUSTER = decodeURIComponent(
+  new URL("../../scripts/pg_cluster.sh", import.meta.url).pathname,
+);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Files in the large step: above hash_pool.ts's threshold, so workers hash them. */
 const LARGE_STEP_FILES = 20_000;

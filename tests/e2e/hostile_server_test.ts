@@ -9,7 +9,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { decodeOutput } from "../../scripts/lib/captured_command.ts";
 import { runDpo } from "../helpers/cli.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const encoder = new TextEncoder();
 /** --connect-timeout and --statement-timeout of every run, in seconds. */
 const TIMEOUT = 2;

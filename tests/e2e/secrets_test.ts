@@ -202,7 +202,8 @@ Deno.test("a password equal to the user, the database or a common word hides onl
     await t.step(
       "a password equal to a folder of the checkout: DEBUG stacks keep their paths",
       async () => {
-        const folder = new URL("../../main.ts", import.meta.url).pathname.split("/")[1];
+        const folder =
+          decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname).split("/")[1];
         const result = await runDpo([
           "--log-level",
           "DEBUG",

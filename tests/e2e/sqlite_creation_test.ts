@@ -25,7 +25,9 @@ Deno.test(`${CREATORS} processes creating one new embedded store at once all suc
     querySqliteStore(file, "SELECT execution_id FROM dpo.execution ORDER BY execution_id"),
     [...ids].sort().map((id) => ({ execution_id: id })),
   );
-  const migrationFiles = namesIn(new URL("../../migrations/sqlite/", import.meta.url).pathname);
+  const migrationFiles = namesIn(
+    decodeURIComponent(new URL("../../migrations/sqlite/", import.meta.url).pathname),
+  );
   assertEquals(
     querySqliteStore(file, "SELECT version FROM dpo.schema_migrations ORDER BY version"),
     migrationFiles.map((name) => ({ version: name.replace(/\.sql$/, "") })),

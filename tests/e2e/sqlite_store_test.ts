@@ -22,7 +22,7 @@ import {
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The store's file, from the `--db sqlite:<file>` its arguments name. */

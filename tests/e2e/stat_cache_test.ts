@@ -15,7 +15,7 @@ import {
   type StoreKind,
 } from "../helpers/pipeline.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const CACHE_LINE = /Stat cache: (\d+) of (\d+) files unchanged, (\d+) read/;
 
 /**

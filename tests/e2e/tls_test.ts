@@ -12,7 +12,9 @@ import { assertCleanFailure } from "../helpers/pipeline.ts";
 import { databaseUrl } from "../helpers/postgres_server.ts";
 import { runShortPipeline } from "../helpers/short_pipeline.ts";
 
-const PG_CLUSTER = new URL("../../scripts/pg_cluster.sh", import.meta.url).pathname;
+const PG_CLUSTER = decodeURIComponent(
+  new URL("../../scripts/pg_cluster.sh", import.meta.url).pathname,
+);
 /** Kept out of every run unless a case sets them, so the caller's environment cannot interfere. */
 const NO_TLS_ENV = { PGSSLMODE: "", PGSSLROOTCERT: "", PGSSLCERT: "", PGSSLKEY: "" };
 const CERT_ROLE = "dpo_cert_user";

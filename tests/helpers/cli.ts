@@ -5,7 +5,7 @@ import {
   runCaptured,
 } from "../../scripts/lib/captured_command.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 
 export type CliResult = CommandOutput;
 

@@ -181,7 +181,7 @@ export async function createTestRole(): Promise<
   };
 }
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const READ_OVERRIDES = "-dac_override,-dac_read_search";
 
 /**

@@ -1,5 +1,9 @@
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
-import { compileFunctionsEagerly } from "../../scripts/lib/eager_functions.ts";
+import {
+  chunksInCycles,
+  compileFunctionsEagerly,
+  staticImportsOf,
+} from "../../scripts/lib/eager_functions.ts";
 
 // A module written as esbuild writes chunks: imports, functions used before their declaration,
 // an exported async function, a nested declaration, a class, and its exports at the end.
@@ -41,4 +45,48 @@ Deno.test("compileFunctionsEagerly() parenthesises the top-level functions and k
 Deno.test("compileFunctionsEagerly() leaves a chunk without top-level functions as it is", () => {
   const text = `import "./chunk-A.js";\nvar x = class { m() { return 1; } };\nexport { x };\n`;
   assertEquals(compileFunctionsEagerly(text), { text, moved: 0 });
+});
+
+Deno.test("compileFunctionsEagerly() leaves a function whose name is assigned a declaration", async () => {
+  const chunk = `function counter() { return 1; }
+function recursive(n) { return n <= 0 ? 0 : 1 + recursive(n - 1); }
+export const before = counter();
+counter = () => 2;
+export const after = counter();
+export const depth = recursive(3);
+`;
+  const { text, moved } = compileFunctionsEagerly(chunk);
+  assertEquals(moved, 1);
+  assertMatch(text, /^var recursive = \(function recursive/);
+  assertMatch(text, /\nfunction counter\(\) \{ return 1; \}/);
+  const exports = await exportsOf(text);
+  assertEquals([exports.before, exports.after, exports.depth], [1, 2, 3]);
+});
+
+Deno.test("chunksInCycles() finds the chunks that import each other, directly or not", () => {
+  const imports = new Map([
+    ["main.js", ["a.js", "b.js"]],
+    ["a.js", ["c.js"]],
+    ["c.js", ["a.js"]],
+    ["b.js", ["d.js"]],
+    ["d.js", []],
+    ["self.js", ["self.js"]],
+  ]);
+  assertEquals([...chunksInCycles(imports)].sort(), ["a.js", "c.js", "self.js"]);
+});
+
+Deno.test("staticImportsOf() lists a chunk's relative static imports and re-exports, not its dynamic ones", () => {
+  const chunk = `import { a } from "./chunk-A.js";
+import "./chunk-B.js";
+import fs from "node:fs";
+export { c } from "./chunk-C.js";
+export * from "./chunk-D.js";
+const later = () => import(new URL("./chunk-E.js", import.meta.url).href);
+`;
+  assertEquals(staticImportsOf(chunk), [
+    "./chunk-A.js",
+    "./chunk-B.js",
+    "./chunk-C.js",
+    "./chunk-D.js",
+  ]);
 });
