@@ -226,7 +226,7 @@ if (import.meta.main) {
   });
   try {
     const out = await buildBundle({ out: values.out! });
-    console.error(`bundle: built ${out} (run it with: deno run -A ${out}/main.js --help)`);
+    console.error(`bundle: built ${out} (run it with: deno run -A "${out}/main.js" --help)`);
   } catch (error) {
     console.error(`bundle: ${(error as Error).message}`);
     Deno.exit(1);
