@@ -2,7 +2,7 @@
  * `deno task bundle`: builds dist/bundle/, dpo as a handful of JavaScript files for scripts that
  * run it with `deno run` (`deno run -A dist/bundle/main.js …`): the same program as main.ts,
  * started faster. Why: Deno 2.9.6 pays for every TypeScript module a command loads, which a light
- * command run from the sources spends ~30 of (~7 ms of its ~45, measured in docs/performance.md).
+ * command run from the sources spends ~30 of (~9 ms of its ~44, measured in docs/performance.md).
  *
  *   deno run -A scripts/bundle.ts [--out dist/bundle]
  *
