@@ -6,11 +6,11 @@ import type { Dialect, Store } from "../store/database.ts";
 import {
   currentRevision,
   downgrade,
-  headRevision,
   isKnownRevision,
   revisionHistory,
   upgrade,
 } from "../store/migrate.ts";
+import { HEAD_MIGRATION } from "../store/schema_migrations.ts";
 
 /**
  * Applies the migrations up to `revision` ("head" or one dpo ships), adopting a database the
@@ -45,7 +45,7 @@ export async function schemaRevision(
       isHead: false,
     };
   }
-  return { revision: migration, isHead: migration === headRevision() };
+  return { revision: migration, isHead: migration === HEAD_MIGRATION };
 }
 
 /** Every migration dpo ships with when it was applied, oldest first. */

@@ -135,11 +135,6 @@ export async function currentRevision(
   return { migration: null, alembic: await CATALOGS[store.dialect].alembicRevision(store) };
 }
 
-/** The name of the newest migration dpo ships (the same on both stores). */
-export function headRevision(): string {
-  return migrationNames("postgres").at(-1)!;
-}
-
 /** What a migration run asks of the database, written once per dialect. */
 interface Catalog {
   /** Serialises migration runs for the rest of the transaction. */

@@ -12,13 +12,7 @@
  */
 import type { Log } from "../log.ts";
 import type { Store } from "./database.ts";
-import {
-  ensureFolder,
-  exists,
-  fileNameOf,
-  folderOf,
-  refuseEarlierStore,
-} from "./sqlite_file_checks.ts";
+import { exists, fileNameOf, folderOf, refuseEarlierStore } from "./sqlite_file_checks.ts";
 import { cleanUpOnInterrupt } from "../interrupts.ts";
 import { embeddedStoreError } from "./sqlite_errors.ts";
 import { openSqliteStore, requireWriteAheadLog } from "./sqlite_store.ts";
@@ -26,8 +20,11 @@ import { openSqliteStore, requireWriteAheadLog } from "./sqlite_store.ts";
 export interface CreationOptions {
   busyTimeoutSeconds: number;
   log: Log;
-  /** The names in the store's folder when the caller listed it (sqlite_file_checks.ts). */
-  folderEntries?: ReadonlySet<string>;
+  /**
+   * The store folder's names as folderEntries() gave them (it makes the folder; undefined when
+   * the folder could not be listed).
+   */
+  folderEntries: ReadonlySet<string> | undefined;
   /** Brings the new store's schema to the head revision. */
   migrate: (store: Store) => Promise<unknown>;
 }
@@ -35,7 +32,6 @@ export interface CreationOptions {
 /** Creates the store file at `path` unless it exists (or another process creates it first). */
 export async function createSqliteStore(path: string, options: CreationOptions): Promise<void> {
   refuseEarlierStore(path, options.folderEntries);
-  ensureFolder(path);
   removeAbandonedCreations(path, options.folderEntries);
   // getRandomValues, not randomUUID, whose first use costs ~0.3 ms (measured).
   const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(16).padStart(8, "0");

@@ -3,7 +3,7 @@
  * written, before or after the command, and at no other level.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
-import { runDpo } from "../helpers/cli.ts";
+import { DEBUG_LOG_LEVEL_FORMS, runDpo } from "../helpers/cli.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
 import { assertCleanFailure } from "../helpers/pipeline.ts";
 
@@ -13,18 +13,7 @@ const NOT_FOUND = /Execution "00000000-0000-4000-8000-000000000000" does not exi
 Deno.test("a failure shows its stack at DEBUG however --log-level is written, and only then", async (t) => {
   await using folder = await temporaryFolder();
   const failing = [`sqlite:${folder.path}/dpo.sqlite`, "complete-execution", UNKNOWN_ID];
-  const debugForms = [
-    ["-lDEBUG"],
-    ["-ldebug"],
-    ["-l", "DEBUG"],
-    ["-l=Debug"],
-    ["--log-level", "DEBUG"],
-    ["--log-level=debug"],
-    ["--log", "debug"],
-    ["--log=DEBUG"],
-    ["--log-l", "DEBUG"],
-  ];
-  for (const form of debugForms) {
+  for (const form of DEBUG_LOG_LEVEL_FORMS) {
     await t.step(`${form.join(" ")} before and after the command`, async () => {
       for (const args of [[...form, ...failing], [...failing, ...form]]) {
         const result = await runDpo(args);

@@ -17,6 +17,7 @@ import {
   assertCleanFailure,
   createTestRole,
   openStoreUnderTest,
+  ORPHAN_ROWS_QUERY,
   snapshotTables,
   sqliteFleetStore,
   STORE_KINDS,
@@ -27,14 +28,9 @@ import { recordRunsInProcess } from "../helpers/recorded_runs.ts";
 
 /** Rows that lost their execution or step: whole executions go, never part of one. */
 async function orphans(store: { rows: StoreUnderTest["rows"] }): Promise<unknown> {
-  return await store.rows(
-    `SELECT
-       (SELECT count(*) FROM dpo.execution_step s WHERE NOT EXISTS
-         (SELECT 1 FROM dpo.execution e WHERE e.execution_id = s.execution_id)) AS steps,
-       (SELECT count(*) FROM dpo.execution_step_model m WHERE NOT EXISTS
-         (SELECT 1 FROM dpo.execution_step s WHERE s.execution_step_id = m.execution_step_id))
-         AS models`,
-  ).then((rows) => rows.map((row) => ({ steps: Number(row.steps), models: Number(row.models) })));
+  return await store.rows(ORPHAN_ROWS_QUERY).then((rows) =>
+    rows.map((row) => ({ steps: Number(row.steps), models: Number(row.models) }))
+  );
 }
 
 async function executionIds(store: StoreUnderTest): Promise<string[]> {

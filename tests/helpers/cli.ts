@@ -9,6 +9,19 @@ const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathna
 
 export type CliResult = CommandOutput;
 
+/** `--log-level DEBUG` in every form argparse accepted (short, attached, `=`, prefixes, any case). */
+export const DEBUG_LOG_LEVEL_FORMS: readonly string[][] = [
+  ["-lDEBUG"],
+  ["-ldebug"],
+  ["-l", "DEBUG"],
+  ["-l=Debug"],
+  ["--log-level", "DEBUG"],
+  ["--log-level=debug"],
+  ["--log", "debug"],
+  ["--log=DEBUG"],
+  ["--log-l", "DEBUG"],
+];
+
 export interface CliOptions {
   /** Extra environment; DPO_DATABASE_URL, DPO_PIPELINE, PG* are cleared unless given here. */
   env?: Record<string, string>;

@@ -15,6 +15,14 @@ import { createTestDatabase, superuserClient } from "./postgres_server.ts";
 
 /** The two stores every pipeline scenario runs on. */
 export const STORE_KINDS = ["PostgreSQL", "SQLite"] as const;
+
+/** Steps whose execution, and model rows whose step, are gone (in SQL both stores read). */
+export const ORPHAN_ROWS_QUERY = `SELECT
+  (SELECT count(*) FROM dpo.execution_step s WHERE NOT EXISTS
+    (SELECT 1 FROM dpo.execution e WHERE e.execution_id = s.execution_id)) AS steps,
+  (SELECT count(*) FROM dpo.execution_step_model m WHERE NOT EXISTS
+    (SELECT 1 FROM dpo.execution_step s WHERE s.execution_step_id = m.execution_step_id))
+    AS models`;
 export type StoreKind = typeof STORE_KINDS[number];
 
 /** A fresh, migrated store, how to name it on the command line, and a way to read its rows. */

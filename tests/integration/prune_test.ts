@@ -12,7 +12,7 @@ import {
 import { prune, type PruneOptions } from "../../src/service/prune.ts";
 import type { Store } from "../../src/store/database.ts";
 import { recordModels, testOnEachStore } from "../helpers/integration_store.ts";
-import { snapshotTables } from "../helpers/pipeline.ts";
+import { ORPHAN_ROWS_QUERY, snapshotTables } from "../helpers/pipeline.ts";
 
 /** One run of `pipeline` with a LOAD step of two models, ended as asked. */
 async function run(store: Store, pipeline: string, end: "complete" | "fail" | null) {
@@ -52,14 +52,7 @@ async function executionIds(store: Store): Promise<string[]> {
 
 /** Steps and model rows that lost their execution or step. */
 async function orphans(store: Store): Promise<number[]> {
-  const [row] = await store.query<{ steps: unknown; models: unknown }>(
-    `SELECT
-       (SELECT count(*) FROM dpo.execution_step s WHERE NOT EXISTS
-         (SELECT 1 FROM dpo.execution e WHERE e.execution_id = s.execution_id)) AS steps,
-       (SELECT count(*) FROM dpo.execution_step_model m WHERE NOT EXISTS
-         (SELECT 1 FROM dpo.execution_step s WHERE s.execution_step_id = m.execution_step_id))
-         AS models`,
-  );
+  const [row] = await store.query<{ steps: unknown; models: unknown }>(ORPHAN_ROWS_QUERY);
   return [Number(row.steps), Number(row.models)];
 }
 

@@ -2,22 +2,12 @@ import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { parseCommandLine } from "../../src/cli/program.ts";
 import { CommandLineError, CommandLineExit } from "../../src/cli/parser_declarations.ts";
 import { UsageError } from "../../src/errors.ts";
+import { DEBUG_LOG_LEVEL_FORMS } from "../helpers/cli.ts";
 
 const STEP_ID = "00000000-0000-4000-8000-000000000000";
 
 Deno.test("parseCommandLine() reads --log-level in every form argparse accepted", async (t) => {
-  const forms = [
-    ["-lDEBUG"],
-    ["-ldebug"],
-    ["-l", "DEBUG"],
-    ["-l=Debug"],
-    ["--log-level", "DEBUG"],
-    ["--log-level=debug"],
-    ["--log", "debug"],
-    ["--log=DEBUG"],
-    ["--log-l", "DEBUG"],
-  ];
-  for (const form of forms) {
+  for (const form of DEBUG_LOG_LEVEL_FORMS) {
     await t.step(form.join(" "), async () => {
       for (
         const argv of [
