@@ -13,7 +13,7 @@ import {
 } from "../service/change_pages.ts";
 import { executionDetailJson } from "../cli/json_shapes.ts";
 import { type Html, html } from "./html.ts";
-import { countText, duration, type Links, type Page, pagerLinks } from "./page_parts.ts";
+import { countText, dataTable, duration, type Links, type Page, pagerLinks } from "./page_parts.ts";
 
 /** Changes of one step on one page of an execution. */
 export const CHANGES_PAGE_SIZE = 200;
@@ -103,22 +103,11 @@ function stepsTable(steps: readonly StepDetail[]): Html {
       </tr>
     `
   );
-  return html`
-    <table class="steps">
-      <thead>
-        <tr>
-          <th>Step</th>
-          <th>Status</th>
-          <th>Duration</th>
-          <th>Models</th>
-          <th>Changed</th>
-          <th>Rows</th>
-          <th>Failure</th>
-        </tr>
-      </thead>
-      <tbody>${rows}</tbody>
-    </table>
-  `;
+  return dataTable(
+    "steps",
+    ["Step", "Status", "Duration", "Models", "Changed", "Rows", "Failure"],
+    rows,
+  );
 }
 
 function changeSection(
@@ -142,23 +131,17 @@ function changeSection(
     `
   }, ${stepPage.unchanged} unchanged</h3>
 ${
-    changes.length === 0 ? html`<p class="muted">No changes on this page.</p>` : html`
-      <table class="changes">
-        <thead>
+    changes.length === 0 ? html`<p class="muted">No changes on this page.</p>` : dataTable(
+      "changes",
+      ["Change", "Model"],
+      changes.map((c) =>
+        html`
           <tr>
-            <th>Change</th>
-            <th>Model</th>
+            <td>${c.change}</td>
+            <td class="name">${modelCell(c)}</td>
           </tr>
-        </thead>
-        <tbody>${changes.map((c) =>
-          html`
-            <tr>
-              <td>${c.change}</td>
-              <td class="name">${modelCell(c)}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    `
+        `
+      ),
+    )
   }`;
 }

@@ -9,7 +9,7 @@ import { type ModelEvent, modelLog } from "../service/model_log.ts";
 import { modelEventJson } from "../cli/json_shapes.ts";
 import { shortChecksum } from "../cli/tables.ts";
 import { type Html, html } from "./html.ts";
-import { type Links, type Page, pagerLinks } from "./page_parts.ts";
+import { dataTable, type Links, type Page, pagerLinks } from "./page_parts.ts";
 
 /** Changes of a model on one page of its history. */
 export const MODEL_EVENTS_PAGE_SIZE = 50;
@@ -87,21 +87,14 @@ function eventsTable(
       </tr>
     `
   );
-  return html`
-    <table class="model-log">
-      <thead>
-        <tr>
-          <th>Change</th>
-          <th>Execution</th>
-          <th>Status</th>
-          <th>Completed</th>
-          <th>Step</th>
-          <th>Before</th>
-          <th>After</th>
-          <th>Rename</th>
-        </tr>
-      </thead>
-      <tbody>${rows}</tbody>
-    </table>
-  `;
+  return dataTable("model-log", [
+    "Change",
+    "Execution",
+    "Status",
+    "Completed",
+    "Step",
+    "Before",
+    "After",
+    "Rename",
+  ], rows);
 }

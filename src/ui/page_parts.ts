@@ -21,6 +21,22 @@ export interface Links {
   readonly searchable: boolean;
 }
 
+/** A table of class `className`: its column headings, then its rows (each an `<tr>`). */
+export function dataTable(
+  className: string,
+  headings: readonly string[],
+  rows: Html | readonly Html[],
+): Html {
+  return html`
+    <table class="${className}">
+      <thead>
+        <tr>${headings.map((heading) => html`<th>${heading}</th>`)}</tr>
+      </thead>
+      <tbody>${rows}</tbody>
+    </table>
+  `;
+}
+
 /** "← newer" and "older →" links around page `page`. */
 export function pagerLinks(page: number, hasNext: boolean, link: (page: number) => string): Html {
   return html`<p class="pager">${

@@ -6,7 +6,7 @@ import { executionHistory } from "../service/history.ts";
 import { stepMetrics } from "../service/change_pages.ts";
 import { executionJson, jsonInteger } from "../cli/json_shapes.ts";
 import { type Html, html } from "./html.ts";
-import { countText, duration, type Links, type Page, pagerLinks } from "./page_parts.ts";
+import { countText, dataTable, duration, type Links, type Page, pagerLinks } from "./page_parts.ts";
 import { pipelineCharts } from "./pipeline_charts.ts";
 
 /** Executions on one page of a pipeline, and bars in each of its charts. */
@@ -74,21 +74,14 @@ function executionsTable(executions: readonly ExecutionWithTotals[], links: Link
       </tr>
     `
   );
-  return html`
-    <table class="executions">
-      <thead>
-        <tr>
-          <th>Execution</th>
-          <th>Status</th>
-          <th>Started</th>
-          <th>Duration</th>
-          <th>Steps</th>
-          <th>Models</th>
-          <th>Rows processed</th>
-          <th>Failure</th>
-        </tr>
-      </thead>
-      <tbody>${rows}</tbody>
-    </table>
-  `;
+  return dataTable("executions", [
+    "Execution",
+    "Status",
+    "Started",
+    "Duration",
+    "Steps",
+    "Models",
+    "Rows processed",
+    "Failure",
+  ], rows);
 }

@@ -3,7 +3,7 @@ import type { Store } from "../store/database.ts";
 import { type PipelineSummary, RECENT_RUNS } from "../domain.ts";
 import { pipelineOverview } from "../service/history.ts";
 import { html } from "./html.ts";
-import { countText, duration, type Links, type Page } from "./page_parts.ts";
+import { countText, dataTable, duration, type Links, type Page } from "./page_parts.ts";
 
 /** The pipelines page: one row a pipeline, by name. */
 export async function pipelinesPage(store: Store, links: Links): Promise<Page> {
@@ -28,22 +28,15 @@ export async function pipelinesPage(store: Store, links: Links): Promise<Page> {
 ${
     pipelines.length === 0
       ? html`<p class="muted">No executions yet: start one with <code>dpo init-execution</code>.</p>`
-      : html`
-        <table class="pipelines">
-          <thead>
-            <tr>
-              <th>Pipeline</th>
-              <th>Last execution</th>
-              <th>Status</th>
-              <th>Started</th>
-              <th>Duration</th>
-              <th>Success (last ${RECENT_RUNS})</th>
-              <th>Executions</th>
-            </tr>
-          </thead>
-          <tbody>${rows}</tbody>
-        </table>
-      `
+      : dataTable("pipelines", [
+        "Pipeline",
+        "Last execution",
+        "Status",
+        "Started",
+        "Duration",
+        `Success (last ${RECENT_RUNS})`,
+        "Executions",
+      ], rows)
   }`;
   return { title: "Pipelines", body, json: { pipelines: pipelines.map(pipelineJson) } };
 }
