@@ -85,7 +85,7 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
 async function createStore(
   target: StoreTarget & { kind: "sqlite" },
   options: OpenOptions,
-  folderEntries: ReadonlySet<string> | undefined,
+  entries: ReadonlySet<string> | undefined,
 ): Promise<void> {
   // Loaded together: each dynamic import on its own costs its own round (~1–3 ms, measured).
   const [{ createSqliteStore }, { buildHeadSchema }] = await Promise.all([
@@ -95,7 +95,7 @@ async function createStore(
   await createSqliteStore(target.path, {
     busyTimeoutSeconds: options.connectTimeoutSeconds,
     log: options.log,
-    folderEntries,
+    folderEntries: entries,
     migrate: buildHeadSchema,
   });
 }
