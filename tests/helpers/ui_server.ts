@@ -8,8 +8,8 @@ export interface RunningUi {
   url: string;
   /** Sends the signal and waits for the process: its exit code and everything it printed. */
   stop(signal?: Deno.Signal): Promise<CommandOutput>;
-  /** Sends a signal without waiting for the process to end. */
-  signal(signal: Deno.Signal): void;
+  /** Sends a signal without waiting for the process to end; false if it had already ended. */
+  signal(signal: Deno.Signal): boolean;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export async function startUi(
   let stopped: Promise<CommandOutput> | undefined;
   const stop = (signal: Deno.Signal = "SIGINT") => {
     stopped ??= (async () => {
-      child.kill(signal);
+      sendSignal(child, signal);
       for (let part = await reader.read(); !part.done; part = await reader.read()) {
         stdout += part.value;
       }
@@ -53,9 +53,23 @@ export async function startUi(
   return {
     url,
     stop,
-    signal: (signal: Deno.Signal) => child.kill(signal),
+    signal: (signal: Deno.Signal) => sendSignal(child, signal),
     [Symbol.asyncDispose]: async () => {
       await stop("SIGKILL");
     },
   };
+}
+
+/**
+ * Signals the process unless it has ended already (a first SIGINT may stop `dpo ui` before the
+ * next one is sent); returns whether it was still running.
+ */
+function sendSignal(child: Deno.ChildProcess, signal: Deno.Signal): boolean {
+  try {
+    child.kill(signal);
+    return true;
+  } catch (error) {
+    if (error instanceof TypeError && /already terminated/.test(error.message)) return false;
+    throw error;
+  }
 }
