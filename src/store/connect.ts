@@ -61,7 +61,7 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
     // as much as the folder is large, and this lookup does not throw when the store exists.
     if (options.migrateEmbedded !== false && !exists(target.path)) {
       const entries = folderEntries(target.path);
-      if (!entries?.has(fileNameOf(target.path))) await createStore(target, options, entries);
+      if (!entries?.has(fileNameOf(target.path))) await createStore(target, entries);
     }
     return openSqliteStore({
       path: target.path,
@@ -81,23 +81,16 @@ async function openStore(target: StoreTarget, options: OpenOptions): Promise<Sto
   });
 }
 
-/** Creates the embedded store (whole, or leaves another process's), migrated to the head. */
+/** Creates the embedded store (whole, or leaves another process's), at the head migration. */
 async function createStore(
   target: StoreTarget & { kind: "sqlite" },
-  options: OpenOptions,
   entries: ReadonlySet<string> | undefined,
 ): Promise<void> {
-  // Loaded together: each dynamic import on its own costs its own round (~1–3 ms, measured).
-  const [{ createSqliteStore }, { buildHeadSchema }] = await Promise.all([
-    importLazily<typeof import("./sqlite_creation.ts")>("./sqlite_creation.ts", import.meta.url),
-    migrations(),
-  ]);
-  await createSqliteStore(target.path, {
-    busyTimeoutSeconds: options.connectTimeoutSeconds,
-    log: options.log,
-    folderEntries: entries,
-    migrate: buildHeadSchema,
-  });
+  const { createSqliteStore } = await importLazily<typeof import("./sqlite_creation.ts")>(
+    "./sqlite_creation.ts",
+    import.meta.url,
+  );
+  createSqliteStore(target.path, { folderEntries: entries });
 }
 
 // Migrating the embedded store on every open would otherwise log at INFO on every command.

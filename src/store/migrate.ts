@@ -17,7 +17,6 @@ import {
   forgetMigration,
   recordMigration,
   versionTableExists,
-  versionTableScript,
 } from "./schema_migrations.ts";
 
 // The lock and the Python tool's adoption are loaded only when a PostgreSQL schema is migrated
@@ -30,22 +29,6 @@ const adoptionModule = () =>
 /** Whether dpo ships a migration of this revision ("0002") or name ("0002_…"). */
 export function isKnownRevision(dialect: Dialect, revision: string): boolean {
   return revisionIndex(loadMigrations(dialect), revision) !== -1;
-}
-
-/**
- * Brings a new, empty embedded store to the head in one script: sqlite_creation.ts builds it
- * under a name no other process opens, so there is no lock to take and nothing applied to look
- * up, and every migration and the version rows run in one exec (~1.5 ms sooner than upgrade(),
- * measured, on the first command of every new store).
- */
-export async function buildHeadSchema(store: Store): Promise<void> {
-  const migrations = loadMigrations(store.dialect);
-  const versions = versionTableScript(store.dialect, migrations.map((migration) => migration.name));
-  const script = [versions.create, ...migrations.map((migration) => migration.up), versions.record];
-  await store.exec(`BEGIN;\n${script.join(";\n")};`);
-  // A statement of its own: where the writes fail (a full disk), SQLite's code comes with the
-  // error, which exec() does not give (sqlite_store.ts).
-  await store.query("COMMIT");
 }
 
 /** Brings the database to `target` ("head" or a known revision), adopting a Python-tool one. */

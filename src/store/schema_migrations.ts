@@ -39,24 +39,6 @@ const TABLE_EXISTS: Record<Dialect, string> = {
     WHERE type = 'table' AND name = 'schema_migrations'`,
 };
 
-/**
- * A new store's version table and its rows, as the statements that open and close the one script
- * building the store (migrate.ts' buildHeadSchema); the names are dpo's own migration files'.
- */
-export function versionTableScript(
-  dialect: Dialect,
-  names: readonly string[],
-): { create: string; record: string } {
-  for (const name of names) {
-    if (!/^\d{4}_[a-z0-9_]+$/.test(name)) throw new RangeError(`"${name}" is not a migration`);
-  }
-  const rows = names.map((name) => `('${name}', now())`).join(", ");
-  return {
-    create: CREATE_TABLE[dialect],
-    record: `INSERT INTO dpo.schema_migrations (version, applied_on) VALUES ${rows}`,
-  };
-}
-
 export async function versionTableExists(db: Queryable): Promise<boolean> {
   const [{ found }] = await db.query<{ found: boolean | number }>(TABLE_EXISTS[db.dialect]);
   return Boolean(found);
