@@ -17,6 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import { copy } from "./lib/copy_tree.ts";
+import { LAZY_IMPORT_CALL } from "../src/lazy_import.ts";
 import { chunksInCycles, compileFunctionsEagerly, staticImportsOf } from "./lib/eager_functions.ts";
 
 // Decoded: a checkout in "/tmp/my dpo" has "%20" in its URL.
@@ -84,7 +85,7 @@ async function copySources(target: string): Promise<void> {
 export function rewriteLazyImports(source: string): { text: string; count: number } {
   let count = 0;
   const text = source.replace(
-    /importLazily<typeof import\("([^"]+)"\)>\(\s*"([^"]+)",\s*import\.meta\.url,?\s*\)/g,
+    LAZY_IMPORT_CALL,
     (call, typePath: string, path: string) => {
       if (typePath !== path) {
         throw new Error(`importLazily() types one module, loads another: ${call}`);

@@ -9,3 +9,12 @@
 export function importLazily<Module>(path: string, base: string): Promise<Module> {
   return import(new URL(path, base).href);
 }
+
+/**
+ * A call as dpo writes it: `importLazily<typeof import("./x.ts")>("./x.ts", import.meta.url)`,
+ * the type's path then the loaded one. deno check reads only the first, a run only the second:
+ * tests/unit/lazy_import_test.ts checks that they agree, scripts/bundle.ts rewrites each call as
+ * the literal import esbuild follows.
+ */
+export const LAZY_IMPORT_CALL =
+  /importLazily<typeof import\("([^"]+)"\)>\(\s*"([^"]+)",\s*import\.meta\.url,?\s*\)/g;
