@@ -94,9 +94,13 @@ function statQuietly(path: string): Deno.FileInfo | undefined {
   }
 }
 
-/** Writes `bytes` to a new file at `path`, on the disk before it returns. */
+/**
+ * Writes `bytes` to a new file at `path`, on the disk before it returns. Mode 0644 (less the
+ * umask), as SQLite creates a store: Deno's default 0666 would make it group-writable under a
+ * umask of 002, and SQLite gives its -wal and -shm files the store's mode.
+ */
 function writeSynced(path: string, bytes: Uint8Array): void {
-  const file = Deno.openSync(path, { write: true, createNew: true });
+  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o644 });
   try {
     for (let written = 0; written < bytes.length;) {
       written += file.writeSync(bytes.subarray(written));
