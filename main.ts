@@ -4,7 +4,7 @@ import { CommandLineError, CommandLineExit } from "./src/cli/parser_declarations
 import { parseCommandLine } from "./src/cli/program.ts";
 import { commandLineSecrets } from "./src/config.ts";
 import { exitCodeFor } from "./src/errors.ts";
-import { answerInterrupt, runInterruptCleanUps } from "./src/interrupts.ts";
+import { answerInterrupt } from "./src/interrupts.ts";
 import { configureLogging } from "./src/log.ts";
 import { redactText } from "./src/redaction.ts";
 
@@ -34,7 +34,6 @@ function exitOnSignal(signal: "SIGINT" | "SIGTERM", exitCode: number): void {
   Deno.addSignalListener(signal, () => {
     // A command that stops cleanly (dpo ui) may have taken the interrupt over.
     if (answerInterrupt()) return;
-    runInterruptCleanUps();
     console.error(`error: interrupted by ${signal}: any unfinished write was rolled back`);
     Deno.exit(exitCode);
   });

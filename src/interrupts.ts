@@ -49,25 +49,3 @@ export function answerInterrupt(): boolean {
 
 let stoppedAt: number | undefined;
 const SAME_INTERRUPT_MS = 500;
-
-const beforeExit = new Set<() => void>();
-
-/**
- * Runs `cleanUp` if an interrupt makes main.ts exit while it is registered (it exits at once, so
- * no finally block runs); call the result to unregister it.
- */
-export function cleanUpOnInterrupt(cleanUp: () => void): () => void {
-  beforeExit.add(cleanUp);
-  return () => beforeExit.delete(cleanUp);
-}
-
-/** For main.ts, before it exits on an interrupt. */
-export function runInterruptCleanUps(): void {
-  for (const cleanUp of beforeExit) {
-    try {
-      cleanUp();
-    } catch {
-      // Best effort: the process is exiting.
-    }
-  }
-}

@@ -17,7 +17,6 @@ import {
   refuseEarlierStore,
   refuseNetworkFileSystem,
 } from "./sqlite_file_checks.ts";
-import { cleanUpOnInterrupt } from "../interrupts.ts";
 import { embeddedStoreError } from "./sqlite_errors.ts";
 import { HEAD_IMAGE } from "./sqlite_head_image.ts";
 import { imageBytes } from "./sqlite_image.ts";
@@ -40,7 +39,8 @@ export function createSqliteStore(path: string, options: CreationOptions): void 
   // getRandomValues, not randomUUID, whose first use costs ~0.3 ms (measured).
   const random = crypto.getRandomValues(new Uint32Array(1))[0].toString(16).padStart(8, "0");
   const temporary = `${path}${CREATING}${Deno.pid}-${random}`;
-  const forget = cleanUpOnInterrupt(() => removeQuietly(temporary));
+  // Synchronous throughout: an interrupt reaches main.ts's listener only after the finally block
+  // has removed the temporary file; what a SIGKILL leaves, removeAbandonedCreations() removes.
   try {
     // The version table says when the store was made, as a migration run would have.
     const bytes = imageBytes(HEAD_IMAGE, utcMicroseconds());
@@ -55,7 +55,6 @@ export function createSqliteStore(path: string, options: CreationOptions): void 
       }, error);
     }
   } finally {
-    forget();
     removeQuietly(temporary);
   }
 }

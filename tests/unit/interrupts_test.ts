@@ -1,10 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import {
-  answerInterrupt,
-  cleanUpOnInterrupt,
-  runInterruptCleanUps,
-  stopOnInterrupt,
-} from "../../src/interrupts.ts";
+import { answerInterrupt, stopOnInterrupt } from "../../src/interrupts.ts";
 
 Deno.test("answerInterrupt() stops the command that took the interrupt over, takes the same Ctrl-C delivered twice as one, and otherwise lets main.ts exit", async () => {
   assertEquals(answerInterrupt(), false, "nothing took it over, nothing was stopped: exit");
@@ -17,17 +12,4 @@ Deno.test("answerInterrupt() stops the command that took the interrupt over, tak
   assertEquals(stops, 1, "stopped once");
   await new Promise((resolve) => setTimeout(resolve, 600));
   assertEquals(answerInterrupt(), false, "a later interrupt exits at once");
-});
-
-Deno.test("runInterruptCleanUps() runs what is registered, not what was given back, and survives a failing one", () => {
-  const ran: string[] = [];
-  const giveBack = cleanUpOnInterrupt(() => ran.push("given back"));
-  cleanUpOnInterrupt(() => {
-    throw new Error("failing clean-up");
-  });
-  const forget = cleanUpOnInterrupt(() => ran.push("registered"));
-  giveBack();
-  runInterruptCleanUps();
-  assertEquals(ran, ["registered"]);
-  forget();
 });
