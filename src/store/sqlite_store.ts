@@ -90,7 +90,7 @@ function useWriteAheadLog(db: DatabaseSync, path: string): void {
 }
 
 /** Fails when SQLite kept another journal mode than WAL, as some file systems make it. */
-export function requireWriteAheadLog(journalMode: string, path: string): void {
+function requireWriteAheadLog(journalMode: string, path: string): void {
   if (journalMode !== "wal") {
     throw embeddedStoreError({ code: "no-wal", path, detail: journalMode });
   }
