@@ -5,7 +5,12 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { dpoOk, runDpo } from "../helpers/cli.ts";
 import { canMountTmpfs, temporaryFolder } from "../helpers/model_tree.ts";
-import { assertCleanFailure, querySqliteStore } from "../helpers/pipeline.ts";
+import {
+  assertCleanFailure,
+  FILE_MODES_UNBINDABLE,
+  querySqliteStore,
+  runDpoBoundByFileModes,
+} from "../helpers/pipeline.ts";
 
 const CREATORS = 8;
 
@@ -53,6 +58,25 @@ Deno.test("creating a store removes what creators that died left behind, and not
     `dpo.sqlite.creating-${Deno.pid}-0badc0de`,
     "other.sqlite.creating-999999999-0badc0de",
   ]);
+});
+
+Deno.test({
+  name:
+    "a new embedded store in a folder this user may not write fails with one line naming the store, and leaves no file",
+  ignore: FILE_MODES_UNBINDABLE !== undefined,
+}, async () => {
+  await using folder = await temporaryFolder();
+  await Deno.chmod(folder.path, 0o555);
+  try {
+    assertCleanFailure(
+      await runDpoBoundByFileModes(["--db", `sqlite:${folder.path}/dpo.sqlite`, "init-execution"]),
+      1,
+      /^error: Cannot create the embedded store ".*\/dpo\.sqlite" \(Permission denied .*\): check that this user may write in its folder and that the disk has room$/,
+    );
+    assertEquals(namesIn(folder.path), []);
+  } finally {
+    await Deno.chmod(folder.path, 0o755);
+  }
 });
 
 const TMPFS_AVAILABLE = canMountTmpfs();
