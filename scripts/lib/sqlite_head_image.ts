@@ -19,17 +19,11 @@ export async function buildHeadImage(): Promise<SqliteImage> {
   const folder = await Deno.makeTempDir({ prefix: "dpo-sqlite-image-" });
   const file = `${folder}/dpo.sqlite`;
   try {
-    // As sqlite_creation.ts built stores: 16 KiB pages, no journal, then switched to WAL.
-    const store = openSqliteStore({
-      path: file,
-      busyTimeoutSeconds: 1,
-      log: SILENT,
-      building: true,
-    });
+    // As any new store file is opened: 16 KiB pages, WAL.
+    const store = openSqliteStore({ path: file, busyTimeoutSeconds: 1, log: SILENT });
     try {
       await upgrade(store, "head", SILENT);
       await store.exec(`UPDATE dpo.schema_migrations SET applied_on = '${APPLIED_ON_PLACEHOLDER}'`);
-      await store.query("PRAGMA journal_mode = WAL");
     } finally {
       await store.close();
     }

@@ -19,12 +19,6 @@ export interface SqliteOptions {
   /** How long to wait for another process's write transaction (--connect-timeout). */
   busyTimeoutSeconds: number;
   log: Log;
-  /**
-   * The image of a new store being built in a file no other process opens
-   * (scripts/lib/sqlite_head_image.ts): 16 KiB pages, no journal and no waiting for the disk; its
-   * builder switches it to WAL.
-   */
-  building?: boolean;
 }
 
 /**
@@ -36,8 +30,9 @@ export function openSqliteStore(options: SqliteOptions): Store {
   const display = `sqlite:${options.path}`;
   // Synchronous file checks: each asynchronous one costs an event-loop turn on every command.
   const file = options.path;
-  // A store being built is new, in a folder its builder made.
-  if (!options.building && !exists(file)) {
+  // Missing here (`db upgrade` on a new path; other commands write it from the image first).
+  const isNew = !exists(file);
+  if (isNew) {
     refuseEarlierStore(options.path);
     ensureFolder(options.path);
   }
@@ -53,17 +48,15 @@ export function openSqliteStore(options: SqliteOptions): Store {
   }
   const clock = new TransactionClock();
   try {
-    if (options.building) {
-      // Set before the first table, it is the file's for good, and every store created from the
-      // image has it: a step's 200,000 model rows insert in ~0.58 s instead of ~0.72 s with
-      // SQLite's 4 KiB (fewer pages to split and balance; measured), and a command's few rows
-      // cost a few 16 KiB pages in the log.
+    if (isNew) {
+      // Set before the switch to WAL writes the first page, it is the file's for good (the
+      // image's too, scripts/lib/sqlite_head_image.ts): a step's 200,000 model rows insert in
+      // ~0.58 s instead of ~0.72 s with SQLite's 4 KiB (fewer pages to split and balance;
+      // measured), and a command's few rows cost a few 16 KiB pages in the log. A no-op when
+      // another process wrote the first page meanwhile.
       db.exec("PRAGMA page_size = 16384");
-      db.exec("PRAGMA synchronous = OFF");
-      db.exec("PRAGMA journal_mode = OFF");
-    } else {
-      useWriteAheadLog(db, options.path);
     }
+    useWriteAheadLog(db, options.path);
     // The Python schema's foreign keys, enforced as PostgreSQL enforces them.
     db.exec("PRAGMA foreign_keys = ON");
     db.function("now", () => clock.now());
