@@ -160,7 +160,7 @@ async function lightCommand(store: string, entry = main): Promise<Light> {
   return lightSummary(dpoRuns, bareRuns);
 }
 
-/** The embedded store's first command, which creates and migrates it, paired as above. */
+/** The embedded store's first command, which creates the store, paired as above. */
 async function firstEmbeddedCommand(entry = main): Promise<Light> {
   const dpoRuns: Timed[] = [], bareRuns: Timed[] = [];
   const stores = `${workRoot}/startup-${crypto.randomUUID()}`;

@@ -239,7 +239,7 @@ say "  dpo --version                         $cold_version_ms ($first_run);" \
   "$(warm_ms --version) warm"
 first_store_ms=$(time_ms "${store[@]}" get-last-successful-execution)
 say "  get-last-successful-execution"
-say "    on a new embedded store             $first_store_ms (creates and migrates it)"
+say "    on a new embedded store             $first_store_ms (creates it)"
 say "    on that store again                 $(warm_ms "${store[@]}" get-last-successful-execution)"
 say "    on PostgreSQL                       $(warm_ms "$pg_url" get-last-successful-execution)"
 
