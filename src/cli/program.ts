@@ -141,6 +141,11 @@ const COMMAND_MODULES: { names: readonly string[]; load: () => Promise<Register>
   },
 ];
 
+/** The command modules whose command names appear in argv (as a value too: the parse decides). */
+function modulesNamedIn(argv: readonly string[]) {
+  return COMMAND_MODULES.filter((module) => module.names.some((name) => argv.includes(name)));
+}
+
 /**
  * The module that declares the command argv names, or undefined when argv names none of them
  * alone (help, a mistyped command, completions): then every module is loaded.
@@ -148,14 +153,14 @@ const COMMAND_MODULES: { names: readonly string[]; load: () => Promise<Register>
 function moduleOfCommandIn(argv: readonly string[]) {
   // Help lists every command, whichever one is named beside it.
   if (argv.some((arg) => arg === "-h" || arg === "--help" || arg === "help")) return undefined;
-  const named = COMMAND_MODULES.filter((module) => module.names.some((n) => argv.includes(n)));
+  const named = modulesNamedIn(argv);
   return named.length === 1 ? named[0] : undefined;
 }
 
 /** -V or --version, with no command named: what is printed does not depend on any command. */
 function asksForVersionAlone(argv: readonly string[]): boolean {
   return argv.some((arg) => arg === "-V" || arg === "--version") &&
-    !COMMAND_MODULES.some((module) => module.names.some((name) => argv.includes(name)));
+    modulesNamedIn(argv).length === 0;
 }
 
 /**

@@ -40,21 +40,22 @@ export function networkFileSystemType(
   mountInfo: string,
   resolveFolder: () => string,
 ): string | undefined {
-  if (!NETWORK_FILE_SYSTEM_TYPES.some((type) => mountInfo.includes(` - ${type}`))) {
-    return undefined;
-  }
+  if (!NETWORK_FILE_SYSTEMS.some((type) => mountInfo.includes(` - ${type} `))) return undefined;
   const type = fileSystemType(mountInfo, resolveFolder());
-  return type !== undefined && NETWORK_FILE_SYSTEMS.test(type) ? type : undefined;
+  return type !== undefined && NETWORK_FILE_SYSTEMS.includes(type) ? type : undefined;
 }
 
-/** Where the store must not be; a type is matched whole (`nfs` is not `nfsd`). */
-const NETWORK_FILE_SYSTEMS =
-  /^(nfs4?|cifs|smb3?|smbfs|ncpfs|afs|9p|ceph|glusterfs|fuse\.(sshfs|s3fs|gcsfuse|rclone))$/;
-/** The same types' beginnings, which mountinfo shows after " - ". */
-const NETWORK_FILE_SYSTEM_TYPES = [
+/**
+ * Where the store must not be, each matched whole (`nfs` is not `nfsd`); mountinfo shows a mount's
+ * type between " - " and a space.
+ */
+const NETWORK_FILE_SYSTEMS = [
   "nfs",
+  "nfs4",
   "cifs",
   "smb",
+  "smb3",
+  "smbfs",
   "ncpfs",
   "afs",
   "9p",
