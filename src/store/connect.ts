@@ -1,6 +1,7 @@
 /**
- * Opens the store a command names (migrating the embedded one), and turns the drivers' failures
- * into StoreErrors, which the CLI words (cli/store_errors.ts).
+ * Opens the store a command names (creating the embedded one, or bringing an earlier one to the
+ * newest schema), and turns the drivers' failures into StoreErrors, which the CLI words
+ * (cli/store_errors.ts).
  */
 import type { StoreTarget } from "../config.ts";
 import type { Log } from "../log.ts";
@@ -22,7 +23,10 @@ export interface OpenOptions {
   connectTimeoutSeconds: number;
   statementTimeoutSeconds: number;
   log: Log;
-  /** The embedded store is created and migrated on first use; a server is migrated explicitly. */
+  /**
+   * The embedded store is created on first use and an earlier one migrated on open; a server is
+   * migrated explicitly (db upgrade).
+   */
   migrateEmbedded?: boolean;
 }
 

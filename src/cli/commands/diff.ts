@@ -9,8 +9,8 @@ import { nameStatusLines } from "../tables.ts";
 export function registerDiff(program: Command, cli: CliContext): void {
   program.command("diff")
     .description(
-      "Compare two executions step by step: A, M and D lines (<step>/<model>) for what the " +
-        "second added, modified and deleted",
+      "Compare two executions step by step: A, M, R and D lines (<step>/<model>) for what the " +
+        "second added, modified, renamed and deleted",
     )
     .argument("<execution-a>", "the earlier execution")
     .argument("<execution-b>", "the later execution")
