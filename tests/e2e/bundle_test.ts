@@ -6,8 +6,8 @@
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import { buildBundle } from "../../scripts/bundle.ts";
-import { type CliOptions, runDpo } from "../helpers/cli.ts";
-import { temporaryFolder } from "../helpers/model_tree.ts";
+import { type CliOptions, dpoOk, runDpo } from "../helpers/cli.ts";
+import { temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 import { openStoreUnderTest, STORE_KINDS } from "../helpers/pipeline.ts";
 import { runShortPipeline } from "../helpers/short_pipeline.ts";
 
@@ -53,6 +53,44 @@ Deno.test("the bundle creates a new embedded store and checks it as main.ts does
   assertEquals([first.code, first.stdout, first.stderr], [0, "NO_LAST_SUCCESSFUL_EXECUTION\n", ""]);
   const current = await runDpo([...db, "db", "current"], viaBundle());
   assertEquals(current.stdout, "0003_pipelines_and_failures (head)\n");
+});
+
+/** Enough files for init-step to hash them on worker threads (hash_pool.ts' WORKER_THRESHOLD). */
+const WORKER_STEP_FILES = 2_500;
+const ONE_CORE = navigator.hardwareConcurrency < 2;
+if (ONE_CORE) {
+  console.error(
+    "bundle_test: the worker test is ignored: on one core dpo hashes on its main thread",
+  );
+}
+
+Deno.test({
+  name:
+    `the bundle hashes a step of ${WORKER_STEP_FILES} files on its workers to main.ts's digests`,
+  ignore: ONE_CORE,
+}, async () => {
+  // The pipeline above has too few files to start the workers: a bundle whose worker does not
+  // load passed it (proved with the worker's URL pointing nowhere).
+  await using folder = await temporaryFolder();
+  const models = `${folder.path}/models`;
+  await writeModels(
+    models,
+    Object.fromEntries(
+      Array.from({ length: WORKER_STEP_FILES }, (_, i) => [`m${i}.sql`, `select ${i};\n`]),
+    ),
+  );
+  const db = ["--db", `sqlite:${folder.path}/dpo.sqlite`];
+  // Without the stat cache, so that each program reads and hashes every file itself.
+  const noStatCache = { env: { DPO_STAT_CACHE: "0" } };
+  const executions: string[] = [];
+  for (const options of [viaBundle(noStatCache), noStatCache]) {
+    const execution = await dpoOk([...db, "init-execution"], options);
+    const step = await dpoOk([...db, "init-step", execution, "LOAD", models, "*.sql"], options);
+    await dpoOk([...db, "complete-step", step], options);
+    await dpoOk([...db, "complete-execution", execution], options);
+    executions.push(execution);
+  }
+  assertEquals(await dpoOk([...db, "compare-models", ...executions, "LOAD"]), "");
 });
 
 Deno.test("the bundle prints main.ts's help, usage errors and store errors, word for word", async () => {

@@ -7,9 +7,8 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { decodeOutput } from "../../scripts/lib/captured_command.ts";
-import { runDpo } from "../helpers/cli.ts";
+import { MAIN, runDpo } from "../helpers/cli.ts";
 
-const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const encoder = new TextEncoder();
 /** --connect-timeout and --statement-timeout of every run, in seconds. */
 const TIMEOUT = 2;

@@ -8,10 +8,9 @@
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { runCaptured } from "../../scripts/lib/captured_command.ts";
+import { MAIN } from "../helpers/cli.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
 import { openStoreUnderTest, STORE_KINDS, type StoreUnderTest } from "../helpers/pipeline.ts";
-
-const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 
 // Bash, as the Python tool's test wrote it: `set -e`, `$dpo $conn <command> $unquoted …`. Unlike
 // it, every `x=$(…)` is a plain assignment, whose failure stops the script: `local x=$(…)` hides

@@ -100,9 +100,10 @@ Deno.test({
         /^error: The embedded store ".*dpo\.sqlite" could not be written: the disk is full; nothing was written: free some space and run the command again$/,
       );
       assertEquals(namesIn(mountPoint.path), []);
-      await new Deno.Command("mount", {
+      const remount = await new Deno.Command("mount", {
         args: ["-o", "remount,size=1m", mountPoint.path],
       }).output();
+      assert(remount.success, new TextDecoder().decode(remount.stderr));
       await dpoOk([...db, "init-execution"]);
       assertEquals(namesIn(mountPoint.path), ["dpo.sqlite"]);
     } finally {

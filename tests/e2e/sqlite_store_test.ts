@@ -9,7 +9,7 @@ import {
 } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { runCaptured } from "../../scripts/lib/captured_command.ts";
-import { dpoOk, runDpo, startDpo } from "../helpers/cli.ts";
+import { dpoOk, MAIN, runDpo, startDpo } from "../helpers/cli.ts";
 import { canMountTmpfs, temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 import { runShortPipeline } from "../helpers/short_pipeline.ts";
 import {
@@ -22,7 +22,6 @@ import {
   type StoreUnderTest,
 } from "../helpers/pipeline.ts";
 
-const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The store's file, from the `--db sqlite:<file>` its arguments name. */

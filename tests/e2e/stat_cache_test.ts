@@ -6,7 +6,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { runCaptured } from "../../scripts/lib/captured_command.ts";
-import { type CliResult, dpoOk, runDpo } from "../helpers/cli.ts";
+import { type CliResult, dpoOk, MAIN, runDpo } from "../helpers/cli.ts";
 import { canMountTmpfs, temporaryFolder, writeModels } from "../helpers/model_tree.ts";
 import {
   openStoreUnderTest,
@@ -15,7 +15,6 @@ import {
   type StoreKind,
 } from "../helpers/pipeline.ts";
 
-const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const CACHE_LINE = /Stat cache: (\d+) of (\d+) files unchanged, (\d+) read/;
 
 /**

@@ -161,15 +161,21 @@ for (const kind of STORE_KINDS) {
 }
 
 Deno.test("dpo ui given one Ctrl-C twice at once (a terminal's and deno task's) stops cleanly with exit 0", async () => {
-  await using store = await openStoreUnderTest("SQLite");
-  await using ui = await startUi(store.args);
-  ui.signal("SIGINT");
-  // The second right after the first, while the server is stopping (it may already have stopped:
-  // an idle server stops within a few milliseconds; interrupts_test covers the rule itself).
-  await new Promise((resolve) => setTimeout(resolve, 1));
-  const stopped = await ui.stop("SIGINT");
-  assertEquals(stopped.code, 0, stopped.stderr);
-  assert(!stopped.stderr.includes("error:"), stopped.stderr);
+  // On PostgreSQL: closing its pool takes a round trip, so the process is still there for the
+  // second signal. On SQLite it had exited within the millisecond, and this test passed with the
+  // rule broken (answerInterrupt() exiting on any second interrupt: 6 of 6 runs); here it fails
+  // (4 of 4). A SIGTERM first as well: a second SIGINT that comes before the first is taken is
+  // merged with it by the system (1 of 4 runs), a different signal never is.
+  for (const first of ["SIGINT", "SIGTERM"] as const) {
+    await using store = await openStoreUnderTest("PostgreSQL");
+    await using ui = await startUi(store.args);
+    assert(ui.signal(first), `dpo ui had exited before the ${first}`);
+    // The second right after the first, while the server is stopping.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const stopped = await ui.stop("SIGINT");
+    assertEquals(stopped.code, 0, `${first} then SIGINT: ${stopped.stderr}`);
+    assert(!stopped.stderr.includes("error:"), stopped.stderr);
+  }
 });
 
 Deno.test("dpo ui pages a pipeline's executions, refuses a port in use and stops on SIGTERM with exit 0", async () => {

@@ -5,7 +5,8 @@ import {
   runCaptured,
 } from "../../scripts/lib/captured_command.ts";
 
-const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
+/** main.ts as a file path (decoded: a checkout path may hold spaces), for `deno run`. */
+export const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 
 export type CliResult = CommandOutput;
 

@@ -7,7 +7,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { inSqliteSchema } from "../../src/store/sqlite_store.ts";
 import type { FleetStore } from "../../scripts/lib/fleet.ts";
-import type { CliOptions, CliResult } from "./cli.ts";
+import { type CliOptions, type CliResult, MAIN } from "./cli.ts";
 import { decodeOutput } from "../../scripts/lib/captured_command.ts";
 import { migrateStoreAt } from "./in_process_store.ts";
 import { temporaryFolder } from "./model_tree.ts";
@@ -189,7 +189,6 @@ export async function createTestRole(): Promise<
   };
 }
 
-const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
 const READ_OVERRIDES = "-dac_override,-dac_read_search";
 
 /**

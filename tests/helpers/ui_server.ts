@@ -1,7 +1,6 @@
 /** `dpo ui` as a subprocess for the tests: started on a free loopback port, its URL read back. */
 import type { CommandOutput } from "../../scripts/lib/captured_command.ts";
-
-const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
+import { MAIN } from "./cli.ts";
 
 /** A running `dpo ui`: where it answers, and how to stop it. */
 export interface RunningUi {

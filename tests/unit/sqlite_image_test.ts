@@ -4,6 +4,7 @@ import { buildHeadImage } from "../../scripts/lib/sqlite_head_image.ts";
 import { migrationNames } from "../../src/store/migration_files.ts";
 import { HEAD_IMAGE } from "../../src/store/sqlite_head_image.ts";
 import { APPLIED_ON_PLACEHOLDER, encodeImage, imageBytes } from "../../src/store/sqlite_image.ts";
+import { temporaryFolder } from "../helpers/model_tree.ts";
 
 Deno.test("the image new stores are written from is what migrations/sqlite make of an empty file", async () => {
   // Fails after a SQLite migration is added or changed until `deno task sqlite-image` is run:
@@ -12,28 +13,24 @@ Deno.test("the image new stores are written from is what migrations/sqlite make 
 });
 
 Deno.test("a store written from the image is whole, in WAL mode, and says when it was made", async () => {
-  const folder = await Deno.makeTempDir();
+  await using folder = await temporaryFolder();
+  const file = `${folder.path}/dpo.sqlite`;
+  const madeAt = "2026-12-06T08:10:00.123456+00:00";
+  await Deno.writeFile(file, imageBytes(HEAD_IMAGE, madeAt));
+  const db = new DatabaseSync(file);
   try {
-    const file = `${folder}/dpo.sqlite`;
-    const madeAt = "2026-12-06T08:10:00.123456+00:00";
-    await Deno.writeFile(file, imageBytes(HEAD_IMAGE, madeAt));
-    const db = new DatabaseSync(file);
-    try {
-      const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
-      assertEquals(
-        ["integrity_check", "journal_mode", "page_size"].map(pragma),
-        ["ok", "wal", 16384],
-      );
-      const rows = db.prepare("SELECT version, applied_on FROM schema_migrations ORDER BY 1").all();
-      assertEquals(
-        rows.map((row) => ({ ...row })),
-        migrationNames("sqlite").map((version) => ({ version, applied_on: madeAt })),
-      );
-    } finally {
-      db.close();
-    }
+    const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+    assertEquals(
+      ["integrity_check", "journal_mode", "page_size"].map(pragma),
+      ["ok", "wal", 16384],
+    );
+    const rows = db.prepare("SELECT version, applied_on FROM schema_migrations ORDER BY 1").all();
+    assertEquals(
+      rows.map((row) => ({ ...row })),
+      migrationNames("sqlite").map((version) => ({ version, applied_on: madeAt })),
+    );
   } finally {
-    await Deno.remove(folder, { recursive: true });
+    db.close();
   }
 });
 

@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals, match as assertMatch } from "node:asse
 import { dpoLog } from "../../src/log.ts";
 import { fileSystemType, networkFileSystemType } from "../../src/store/sqlite_file_checks.ts";
 import { openSqliteStore } from "../../src/store/sqlite_store.ts";
+import { temporaryFolder } from "../helpers/model_tree.ts";
 
 const MOUNT_INFO = [
   "22 27 0:21 / /proc rw,relatime - proc proc rw",
@@ -27,9 +28,9 @@ Deno.test("fileSystemType() finds the file system of the deepest mount that hold
 });
 
 Deno.test("the embedded store's now() is the wall clock as UTC text to the microsecond", async () => {
-  const folder = await Deno.makeTempDir({ prefix: "dpo-clock-" });
+  await using folder = await temporaryFolder();
   const store = openSqliteStore({
-    path: `${folder}/dpo.sqlite`,
+    path: `${folder.path}/dpo.sqlite`,
     busyTimeoutSeconds: 1,
     log: dpoLog(),
   });
@@ -55,7 +56,6 @@ Deno.test("the embedded store's now() is the wall clock as UTC text to the micro
     assertEquals(times[0], times[1]);
   } finally {
     await store.close();
-    await Deno.remove(folder, { recursive: true });
   }
 });
 

@@ -4,6 +4,7 @@ import { type FileStat, isSafelyOlder } from "../../src/files/file_stat.ts";
 import type { CachedEntries } from "../../src/files/stat_bucket.ts";
 import { Sha256Digests } from "../../src/files/sha256_digests.ts";
 import { StatCache } from "../../src/files/stat_cache.ts";
+import { temporaryFolder } from "../helpers/model_tree.ts";
 
 const STAT: FileStat = {
   dev: 65024,
@@ -49,93 +50,81 @@ Deno.test("isSafelyOlder() trusts a stat only when mtime and ctime are a resolut
 });
 
 Deno.test("StatCache gives a digest back only for the very stat it was recorded with", async (t) => {
-  const folder = await Deno.makeTempDir();
-  try {
-    using cache = StatCache.open(`${folder}/stat-cache.sqlite`, quietLog())!;
-    const scope = { dev: 1, ino: 2 };
-    cache.record(scope, [
-      { path: "a/b.sql", digest: { stat: STAT, hex: HEX } },
-      { path: "racy.sql", digest: { stat: STAT, hex: HEX } },
-    ], STAT.ctimeMs + 10_000);
-    cache.record(scope, [{ path: "racy.sql", digest: { stat: STAT, hex: HEX } }], STAT.ctimeMs);
-    const entries = cache.entries(scope);
-    assertEquals(digestFor(entries, "a/b.sql", STAT), HEX);
-    assertEquals(digestFor(entries, "racy.sql", STAT), undefined);
-    assertEquals(digestFor(cache.entries({ dev: 1, ino: 3 }), "a/b.sql", STAT), undefined);
-    for (const field of ["dev", "ino", "size", "mtimeMs", "ctimeMs"] as const) {
-      await t.step(`a different ${field}`, () => {
-        assertEquals(
-          digestFor(entries, "a/b.sql", { ...STAT, [field]: STAT[field] + 1 }),
-          undefined,
-        );
-      });
-    }
-  } finally {
-    await Deno.remove(folder, { recursive: true });
+  await using folder = await temporaryFolder();
+  using cache = StatCache.open(`${folder.path}/stat-cache.sqlite`, quietLog())!;
+  const scope = { dev: 1, ino: 2 };
+  cache.record(scope, [
+    { path: "a/b.sql", digest: { stat: STAT, hex: HEX } },
+    { path: "racy.sql", digest: { stat: STAT, hex: HEX } },
+  ], STAT.ctimeMs + 10_000);
+  cache.record(scope, [{ path: "racy.sql", digest: { stat: STAT, hex: HEX } }], STAT.ctimeMs);
+  const entries = cache.entries(scope);
+  assertEquals(digestFor(entries, "a/b.sql", STAT), HEX);
+  assertEquals(digestFor(entries, "racy.sql", STAT), undefined);
+  assertEquals(digestFor(cache.entries({ dev: 1, ino: 3 }), "a/b.sql", STAT), undefined);
+  for (const field of ["dev", "ino", "size", "mtimeMs", "ctimeMs"] as const) {
+    await t.step(`a different ${field}`, () => {
+      assertEquals(
+        digestFor(entries, "a/b.sql", { ...STAT, [field]: STAT[field] + 1 }),
+        undefined,
+      );
+    });
   }
 });
 
 Deno.test("StatCache ignores a bucket that does not decode, and the next record repairs it", async () => {
-  const folder = await Deno.makeTempDir();
-  const path = `${folder}/stat-cache.sqlite`;
-  try {
-    const lines: string[] = [];
-    const scope = { dev: 1, ino: 2 };
-    const entry = { path: "a.sql", digest: { stat: STAT, hex: HEX } };
-    {
-      using cache = StatCache.open(path, quietLog(lines))!;
-      cache.record(scope, [entry], STAT.ctimeMs + 10_000);
-    }
-    {
-      using db = new DatabaseSync(path);
-      db.exec("UPDATE stat_bucket SET entries = x'0102030405'");
-    }
-    lines.length = 0;
+  await using folder = await temporaryFolder();
+  const path = `${folder.path}/stat-cache.sqlite`;
+  const lines: string[] = [];
+  const scope = { dev: 1, ino: 2 };
+  const entry = { path: "a.sql", digest: { stat: STAT, hex: HEX } };
+  {
     using cache = StatCache.open(path, quietLog(lines))!;
-    assertEquals(digestFor(cache.entries(scope), "a.sql", STAT), undefined);
-    assertEquals(lines.length, 1, lines.join("\n"));
     cache.record(scope, [entry], STAT.ctimeMs + 10_000);
-    assertEquals(digestFor(cache.entries(scope), "a.sql", STAT), HEX);
-  } finally {
-    await Deno.remove(folder, { recursive: true });
   }
+  {
+    using db = new DatabaseSync(path);
+    db.exec("UPDATE stat_bucket SET entries = x'0102030405'");
+  }
+  lines.length = 0;
+  using cache = StatCache.open(path, quietLog(lines))!;
+  assertEquals(digestFor(cache.entries(scope), "a.sql", STAT), undefined);
+  assertEquals(lines.length, 1, lines.join("\n"));
+  cache.record(scope, [entry], STAT.ctimeMs + 10_000);
+  assertEquals(digestFor(cache.entries(scope), "a.sql", STAT), HEX);
 });
 
 Deno.test("copyDigests() gives each path what digestFor() gives, in the caller's order, and lists the others", async () => {
-  const folder = await Deno.makeTempDir();
-  try {
-    using cache = StatCache.open(`${folder}/stat-cache.sqlite`, quietLog())!;
-    const scope = { dev: 1, ino: 2 };
-    // Enough paths that buckets hold several, each with its own digest and inode.
-    const paths = Array.from({ length: 5_000 }, (_, i) => `g${i % 13}/m${i}.sql`);
-    const statOf = (i: number): FileStat => ({ ...STAT, ino: STAT.ino + i });
-    const hexOf = (i: number) => new TextEncoder().encode(i.toString(16).padStart(64, "0"));
-    // Every 10th path (from the 4th) has no entry.
-    const recorded = paths.flatMap((path, i) =>
-      i % 10 === 3 ? [] : [{ path, digest: { stat: statOf(i), hex: hexOf(i) } }]
-    );
-    cache.record(scope, recorded, STAT.ctimeMs + 10_000);
-    const entries = cache.entries(scope);
-    const asked = [...paths].reverse();
-    const stats = new Float64Array(asked.length * 5);
-    asked.forEach((path, j) => {
-      const i = paths.indexOf(path);
-      // Every 7th file changed its size since.
-      const stat = { ...statOf(i), size: STAT.size + (i % 7 === 0 ? 1 : 0) };
-      stats.set([stat.dev, stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs], j * 5);
-    });
-    const digests = new Sha256Digests(asked.length);
-    const misses = entries.copyDigests(asked, stats, digests);
-    const expectedMisses = asked.flatMap((path, j) =>
-      entries.digestFor(path, stats, j * 5) === undefined ? [j] : []
-    );
-    assertEquals(misses, expectedMisses);
-    assertEquals(misses.length > 1_000 && misses.length < 2_000, true, `${misses.length}`);
-    asked.forEach((path, j) => {
-      if (misses.includes(j)) return;
-      assertEquals(digests.hexBytesAt(j), entries.digestFor(path, stats, j * 5));
-    });
-  } finally {
-    await Deno.remove(folder, { recursive: true });
-  }
+  await using folder = await temporaryFolder();
+  using cache = StatCache.open(`${folder.path}/stat-cache.sqlite`, quietLog())!;
+  const scope = { dev: 1, ino: 2 };
+  // Enough paths that buckets hold several, each with its own digest and inode.
+  const paths = Array.from({ length: 5_000 }, (_, i) => `g${i % 13}/m${i}.sql`);
+  const statOf = (i: number): FileStat => ({ ...STAT, ino: STAT.ino + i });
+  const hexOf = (i: number) => new TextEncoder().encode(i.toString(16).padStart(64, "0"));
+  // Every 10th path (from the 4th) has no entry.
+  const recorded = paths.flatMap((path, i) =>
+    i % 10 === 3 ? [] : [{ path, digest: { stat: statOf(i), hex: hexOf(i) } }]
+  );
+  cache.record(scope, recorded, STAT.ctimeMs + 10_000);
+  const entries = cache.entries(scope);
+  const asked = [...paths].reverse();
+  const stats = new Float64Array(asked.length * 5);
+  asked.forEach((path, j) => {
+    const i = paths.indexOf(path);
+    // Every 7th file changed its size since.
+    const stat = { ...statOf(i), size: STAT.size + (i % 7 === 0 ? 1 : 0) };
+    stats.set([stat.dev, stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs], j * 5);
+  });
+  const digests = new Sha256Digests(asked.length);
+  const misses = entries.copyDigests(asked, stats, digests);
+  const expectedMisses = asked.flatMap((path, j) =>
+    entries.digestFor(path, stats, j * 5) === undefined ? [j] : []
+  );
+  assertEquals(misses, expectedMisses);
+  assertEquals(misses.length > 1_000 && misses.length < 2_000, true, `${misses.length}`);
+  asked.forEach((path, j) => {
+    if (misses.includes(j)) return;
+    assertEquals(digests.hexBytesAt(j), entries.digestFor(path, stats, j * 5));
+  });
 });
