@@ -21,10 +21,10 @@ import {
   statCacheStores,
   statCacheTable,
 } from "./bench_stat_cache.ts";
+import { MAIN as main } from "./lib/repo_paths.ts";
 
 const args = parseArgs(Deno.args);
 const postgresUrl = Deno.env.get("DPO_BENCH_PG_URL");
-const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const workRoot = await Deno.makeTempDir({ prefix: "dpo-bench-" });
 
 interface Timed {

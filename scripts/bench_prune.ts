@@ -11,9 +11,9 @@
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
 import { inSqliteSchema } from "../src/store/sqlite_store.ts";
+import { MAIN as main } from "./lib/repo_paths.ts";
 
 const options = parseArgs(Deno.args);
-const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const workRoot = await Deno.makeTempDir({ prefix: "dpo-bench-prune-" });
 
 async function dpo(store: string, ...args: string[]): Promise<string> {

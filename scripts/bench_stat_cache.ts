@@ -11,8 +11,8 @@
  */
 import { generateModelTree } from "./lib/model_tree.ts";
 import { runCaptured } from "./lib/captured_command.ts";
+import { MAIN } from "./lib/repo_paths.ts";
 
-const MAIN = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 /** Past the racy guard's margin (stat_cache.ts): files written before it are trusted. */
 const SETTLE_MS = 2_500;
 

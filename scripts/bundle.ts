@@ -19,9 +19,9 @@ import { parseArgs } from "node:util";
 import { copy } from "./lib/copy_tree.ts";
 import { LAZY_IMPORT_CALL } from "../src/lazy_import.ts";
 import { chunksInCycles, compileFunctionsEagerly, staticImportsOf } from "./lib/eager_functions.ts";
+import { REPO_ROOT as ROOT } from "./lib/repo_paths.ts";
 
 // Decoded: a checkout in "/tmp/my dpo" has "%20" in its URL.
-const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 /** Written into every bundle: a folder without it is never replaced (`--out docs`). */
 const MARKER = ".dpo-bundle";
 /** Where the sources read the migrations from (src/store/migration_files.ts), and the bundle. */

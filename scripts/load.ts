@@ -20,8 +20,8 @@ import {
   writeFleetModels,
 } from "./lib/fleet.ts";
 import { runCaptured } from "./lib/captured_command.ts";
+import { MAIN } from "./lib/repo_paths.ts";
 
-const MAIN = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const PATHS = ["direct", "pgbouncer"] as const;
 type Path = typeof PATHS[number];
 

@@ -4,14 +4,14 @@
  * Run through ./scripts/quickstart.sh (or `deno task sample`).
  */
 import { copy } from "./lib/copy_tree.ts";
+import { REPO_ROOT as repoRoot } from "./lib/repo_paths.ts";
 
-const repoRoot = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const workDir = Deno.args[0] ?? await Deno.makeTempDir({ prefix: "dpo-sample-" });
 
 /** Runs dpo as a build agent would, in the sample's folder, so its state lands in .dpo/ there. */
 async function dpo(...args: string[]): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...RUN_PERMISSIONS, `${repoRoot}main.ts`, ...args],
+    args: ["run", "--quiet", ...RUN_PERMISSIONS, `${repoRoot}/main.ts`, ...args],
     cwd: workDir,
     env: { DPO_DATABASE_URL: "" },
     stdin: "null",
@@ -57,7 +57,7 @@ async function runPipeline(run: number): Promise<void> {
   await dpo("complete-execution", executionId, "--log-level", "WARNING");
 }
 
-await copy(`${repoRoot}examples/models`, `${workDir}/models`);
+await copy(`${repoRoot}/examples/models`, `${workDir}/models`);
 console.log(`Sample pipeline in ${workDir} (state in ${workDir}/.dpo, kept for you to inspect)`);
 await runPipeline(1);
 

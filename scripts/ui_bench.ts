@@ -14,10 +14,10 @@ import { resolveStoreTarget } from "../src/config.ts";
 import { dpoLog } from "../src/log.ts";
 import { withStore } from "../src/store/connect.ts";
 import { seed, WIDE } from "./ui_bench_seed.ts";
+import { MAIN as main } from "./lib/repo_paths.ts";
 
 const stores = (flag("--stores") ?? "postgres,sqlite").split(",");
 const requests = Number(flag("--requests") ?? "20");
-const main = decodeURIComponent(new URL("../main.ts", import.meta.url).pathname);
 const workRoot = await Deno.makeTempDir({ prefix: "dpo-ui-bench-" });
 
 function flag(name: string): string | undefined {

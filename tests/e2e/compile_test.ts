@@ -10,8 +10,8 @@ import { type DpoOutput, runTwoExecutionPipeline } from "../../scripts/lib/two_r
 import { runCaptured } from "../../scripts/lib/captured_command.ts";
 import { temporaryFolder } from "../helpers/model_tree.ts";
 import { createTestDatabase } from "../helpers/postgres_server.ts";
+import { REPO_ROOT } from "../../scripts/lib/repo_paths.ts";
 
-const REPO = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 /** A download that has not answered by then will not: the suite should not wait longer. */
 const DOWNLOAD_PROBE_MS = 20_000;
 
@@ -63,9 +63,9 @@ function compiledDpo(): Promise<string> {
     const folder = await Deno.makeTempDir({ prefix: "dpo-compiled-" });
     globalThis.addEventListener("unload", () => Deno.removeSync(folder, { recursive: true }));
     const binary = `${folder}/dpo`;
-    const output = await new Deno.Command(`${REPO}scripts/compile.sh`, {
+    const output = await new Deno.Command(`${REPO_ROOT}/scripts/compile.sh`, {
       args: [binary],
-      cwd: REPO,
+      cwd: REPO_ROOT,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -3,7 +3,7 @@
  * error line, not at --log-level DEBUG, where the stack and the whole cause chain are printed.
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { type CliResult, dpoOk, runDpo } from "../helpers/cli.ts";
+import { type CliResult, dpoOk, MAIN, runDpo } from "../helpers/cli.ts";
 import {
   createTestDatabase,
   serverSettings,
@@ -202,8 +202,7 @@ Deno.test("a password equal to the user, the database or a common word hides onl
     await t.step(
       "a password equal to a folder of the checkout: DEBUG stacks keep their paths",
       async () => {
-        const folder =
-          decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname).split("/")[1];
+        const folder = MAIN.split("/")[1];
         const result = await runDpo([
           "--log-level",
           "DEBUG",

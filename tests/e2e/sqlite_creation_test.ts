@@ -4,6 +4,7 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { dpoOk, runDpo } from "../helpers/cli.ts";
+import { REPO_ROOT } from "../../scripts/lib/repo_paths.ts";
 import { canMountTmpfs, temporaryFolder } from "../helpers/model_tree.ts";
 import {
   assertCleanFailure,
@@ -30,9 +31,7 @@ Deno.test(`${CREATORS} processes creating one new embedded store at once all suc
     querySqliteStore(file, "SELECT execution_id FROM dpo.execution ORDER BY execution_id"),
     [...ids].sort().map((id) => ({ execution_id: id })),
   );
-  const migrationFiles = namesIn(
-    decodeURIComponent(new URL("../../migrations/sqlite/", import.meta.url).pathname),
-  );
+  const migrationFiles = namesIn(`${REPO_ROOT}/migrations/sqlite`);
   assertEquals(
     querySqliteStore(file, "SELECT version FROM dpo.schema_migrations ORDER BY version"),
     migrationFiles.map((name) => ({ version: name.replace(/\.sql$/, "") })),

@@ -4,9 +4,10 @@ import {
   decodeOutput,
   runCaptured,
 } from "../../scripts/lib/captured_command.ts";
+import { MAIN } from "../../scripts/lib/repo_paths.ts";
 
-/** main.ts as a file path (decoded: a checkout path may hold spaces), for `deno run`. */
-export const MAIN = decodeURIComponent(new URL("../../main.ts", import.meta.url).pathname);
+/** main.ts as a file path, for `deno run`. */
+export { MAIN };
 
 export type CliResult = CommandOutput;
 
